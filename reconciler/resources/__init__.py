@@ -1,0 +1,1 @@
+"""Resource kinds: one module per SES v2 kind."""
