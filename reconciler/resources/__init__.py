@@ -1,1 +1,19 @@
-"""Resource kinds: one module per SES v2 kind."""
+"""Resource kinds: one module per SES v2 kind, listed here in apply order."""
+
+from __future__ import annotations
+
+from . import event_destinations, identity_policies
+from .base import Kind
+from .configuration_sets import ConfigurationSets
+from .dedicated_ip_pools import DedicatedIpPools
+from .identities import Identities
+from .templates import Templates
+
+KINDS: tuple[Kind, ...] = (DedicatedIpPools(), ConfigurationSets(), Identities(), Templates())
+BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+
+# Kinds that live inside another and are applied by their own module.
+CHILD_APPLY = {
+    event_destinations.KIND: event_destinations.apply,
+    identity_policies.KIND: identity_policies.apply,
+}

@@ -1,0 +1,322 @@
+"""The `sesctl` command line: parse, call, print, exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, render
+from .client import ClientSettings, RateLimits, Sesv2
+from .config import LoadedConfig, load
+from .engine import apply_plan, make_plan
+from .errors import SesctlError
+from .plan import Change, Plan
+from .validate import check_templates
+
+LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
+EXIT_CHANGES = 2
+
+
+# --- global options: accepted before or after the command name --------------------------------
+
+
+def _store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value not in (None, False):
+        ctx.find_root().meta[f"sesctl.{param.name}"] = value
+    return value
+
+
+GLOBAL_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option("--region", help="AWS region (else the file's `region`, AWS_REGION, profile)."),
+    click.option("--profile", help="AWS profile from the shared config files."),
+    click.option("--endpoint-url", help="Send SES calls to this URL (an emulator, say)."),
+    click.option(
+        "--local", is_flag=True, default=None, help="Use the embedded emulator; state in .sesctl/."
+    ),
+    click.option(
+        "--api-rate", help="Calls/s per operation, e.g. `1,GetEmailTemplate=50` or `unlimited`."
+    ),
+    click.option(
+        "--max-attempts", type=click.IntRange(1, 20), help="Attempts per call (adaptive retries)."
+    ),
+    click.option(
+        "--verbose", "-v", is_flag=True, default=None, help="More detail; tracebacks on errors."
+    ),
+    click.option("--quiet", "-q", is_flag=True, default=None, help="Only the essential output."),
+    click.option("--no-color", is_flag=True, default=None, help="Never colour the output."),
+]
+
+
+def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(GLOBAL_OPTIONS):
+        command = option(command)
+    for param in getattr(command, "__click_params__", []):
+        if param.name in _GLOBAL_NAMES:
+            param.expose_value = False
+            param.callback = _store
+    return command
+
+
+_GLOBAL_NAMES = {
+    "region",
+    "profile",
+    "endpoint_url",
+    "local",
+    "api_rate",
+    "max_attempts",
+    "verbose",
+    "quiet",
+    "no_color",
+}
+
+
+def opt(name: str) -> Any:
+    return click.get_current_context().find_root().meta.get(f"sesctl.{name}")
+
+
+# --- shared plumbing --------------------------------------------------------------------------
+
+
+@contextmanager
+def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
+    """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
+    region = opt("region") or (loaded.model.region if loaded else None)
+    limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
+    settings = ClientSettings(
+        region=region, profile=opt("profile"), endpoint_url=opt("endpoint_url")
+    )
+    if opt("max_attempts"):
+        settings.max_attempts = opt("max_attempts")
+    if not opt("local"):
+        settings.rate_limits = limits or settings.rate_limits
+        yield Sesv2(settings)
+        return
+    from .emulator import Emulator
+
+    LOCAL_STATE.parent.mkdir(exist_ok=True)
+    emulator = Emulator(state_file=LOCAL_STATE).start()
+    try:
+        settings.endpoint_url = emulator.url
+        settings.region = region or "us-east-1"
+        settings.rate_limits = limits or RateLimits(default=None, per_operation={})
+        with _local_credentials():
+            yield Sesv2(settings)
+    finally:
+        emulator.stop()
+
+
+@contextmanager
+def _local_credentials() -> Iterator[None]:
+    """The emulator accepts any signature; give botocore a throwaway key to sign with."""
+    keys = {"AWS_ACCESS_KEY_ID": "sesctl-local", "AWS_SECRET_ACCESS_KEY": "sesctl-local"}
+    saved = {k: os.environ.get(k) for k in (*keys, "AWS_PROFILE", "AWS_SESSION_TOKEN")}
+    os.environ.update(keys)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def colour() -> bool:
+    return not opt("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def info(message: str) -> None:
+    """Progress and notes go to stderr, so stdout holds only the plan."""
+    if not opt("quiet"):
+        click.echo(message, err=True)
+
+
+def load_config(path: str) -> LoadedConfig:
+    loaded = load(Path(path))
+    for warning in loaded.warnings:
+        info(f"Warning: {warning}")
+    return loaded
+
+
+def print_plan(plan: Plan, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(render.as_json(plan), nl=False)
+    elif fmt == "markdown":
+        click.echo(render.markdown(plan), nl=False)
+    else:
+        click.echo(render.text(plan, colour()), nl=False, color=colour())
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+class Group(click.Group):
+    """Runs a command and turns every failure into a plain message and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        except SesctlError as exc:
+            _verbose_traceback()
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            _verbose_traceback()
+            click.echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("Run again with --verbose for the traceback.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _verbose_traceback() -> None:
+    if "--verbose" in sys.argv or "-v" in sys.argv:
+        traceback.print_exc()
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sesctl")
+@global_options
+def cli() -> None:
+    """Keep an Amazon SES v2 account in the state a YAML file describes."""
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@global_options
+def validate(config: str) -> int:
+    """Check a file offline: schema, references, template syntax and test_data renders."""
+    loaded = load_config(config)
+    problems = check_templates(loaded)
+    if problems:
+        raise SesctlError("\n".join(problems))
+    model = loaded.model
+    counts = ", ".join(
+        f"{len(getattr(model, section) or {})} {section.replace('_', ' ')}"
+        for section in ("identities", "configuration_sets", "templates", "dedicated_ip_pools")
+        if getattr(model, section) is not None
+    )
+    click.echo(f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})")
+    return 0
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when no changes, 2 when changes.")
+@click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
+@global_options
+def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -> int:
+    """Show what apply would change."""
+    loaded = load_config(config)
+    with connected(loaded) as client:
+        the_plan = make_plan(loaded, client, allow_takeover)
+    print_plan(the_plan, fmt)
+    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
+@global_options
+def apply(config: str, auto_approve: bool, allow_takeover: bool) -> int:
+    """Show the plan, ask, and apply it in dependency order."""
+    loaded = load_config(config)
+    with connected(loaded) as client:
+        the_plan = make_plan(loaded, client, allow_takeover)
+        print_plan(the_plan, "text")
+        if not the_plan.has_changes:
+            return 0
+        if not auto_approve and not _confirm(the_plan):
+            raise SesctlError("apply cancelled: nothing was changed")
+        click.echo("")
+        result = apply_plan(the_plan, client, on_applied=_report)
+    if result.error is not None:
+        raise SesctlError(
+            _failure_report(result.error.message, result.applied, result.failed, result.not_applied)
+        )
+    counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
+    click.echo(
+        f"\nApply complete: {counts['create']} created, {counts['update']} updated, "
+        f"{counts['delete']} deleted, {counts['replace']} replaced."
+    )
+    return 0
+
+
+PAST = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
+
+
+def _report(change: Change) -> None:
+    click.echo(f"  {render.SYMBOL[change.action]} {PAST[change.action]} {change.address}")
+
+
+def _confirm(plan: Plan) -> bool:
+    prompt = (
+        f"\nApply these changes to stack {plan.stack} in {plan.region}?\n"
+        "  Only 'yes' will be accepted"
+    )
+    try:
+        answer = click.prompt(prompt, default="", show_default=False, err=True)
+    except click.Abort:
+        return False
+    return answer.strip() == "yes"
+
+
+def _failure_report(
+    message: str, applied: list[Change], failed: Change | None, rest: list[Change]
+) -> str:
+    lines = [f"apply stopped at {failed.action} {failed.address}: {message}" if failed else message]
+    lines.append(f"Applied ({len(applied)}):" + ("" if applied else " none"))
+    lines += [f"  {c.action} {c.address}" for c in applied]
+    lines.append(f"Not applied ({len(rest) + (1 if failed else 0)}):")
+    lines += [f"  {c.action} {c.address}" for c in ([failed] if failed else []) + rest]
+    lines.append("Run apply again: it plans from the live state and finishes the rest.")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=4566, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--state-file", type=click.Path(dir_okay=False), help="Keep state in this file.")
+@global_options
+def emulator(host: str, port: int, state_file: str | None) -> int:
+    """Serve the embedded SES v2 emulator in the foreground (Ctrl-C stops it)."""
+    from .emulator import Emulator
+
+    server = Emulator(host=host, port=port, state_file=Path(state_file) if state_file else None)
+    server.start()
+    info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        info("sesctl emulator stopped")
+    finally:
+        server.stop()
+    return 0
+
+
+def main() -> None:
+    cli.main(prog_name="sesctl")

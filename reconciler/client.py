@@ -1,0 +1,252 @@
+"""The signed SES v2 client: botocore does credentials, signing, endpoints and retries.
+
+sesctl adds two things on top: a per-operation rate limiter (SES throttles most control-plane
+operations at about one call per second, GetEmailTemplate at 50) and the translation of
+botocore's failures into one plain message a user can act on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.session
+from botocore import xform_name
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from .errors import ApiError, SesctlError
+
+# SES's published default quotas for the control plane (calls per second, per operation).
+DEFAULT_RATE = 1.0
+DEFAULT_OPERATION_RATES = {"GetEmailTemplate": 50.0}
+# Sending is limited by the account's MaxSendRate, not by the control-plane quota.
+UNLIMITED_OPERATIONS = frozenset({"SendEmail", "SendBulkEmail", "GetAccount"})
+
+ACCESS_DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"}
+)
+BAD_CREDENTIALS = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "ExpiredTokenException",
+    }
+)
+THROTTLED = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling"})
+
+
+@dataclass
+class RateLimits:
+    """Calls per second per operation; `None` as the default means no limit at all."""
+
+    default: float | None = DEFAULT_RATE
+    per_operation: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_OPERATION_RATES))
+
+    @classmethod
+    def parse(cls, spec: str) -> RateLimits:
+        """Parse `unlimited`, `2`, or `1,GetEmailTemplate=50` (default first, then overrides)."""
+        spec = spec.strip()
+        if spec.lower() in ("unlimited", "none", "off"):
+            return cls(default=None, per_operation={})
+        limits = cls()
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            name, _, value = part.rpartition("=")
+            try:
+                rate = float(value)
+            except ValueError:
+                raise SesctlError(
+                    f"--api-rate: {part!r} is not a number of calls per second"
+                ) from None
+            if rate <= 0:
+                raise SesctlError(f"--api-rate: {part!r} must be greater than zero")
+            if name:
+                limits.per_operation[name] = rate
+            else:
+                limits.default = rate
+        return limits
+
+    def rate(self, operation: str) -> float | None:
+        if operation in UNLIMITED_OPERATIONS:
+            return None
+        return self.per_operation.get(operation, self.default)
+
+
+class RateLimiter:
+    """Spaces calls of each operation at least 1/rate seconds apart, across threads."""
+
+    def __init__(self, limits: RateLimits) -> None:
+        self.limits = limits
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, operation: str) -> None:
+        rate = self.limits.rate(operation)
+        if rate is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(operation, now))
+            self._next[operation] = slot + 1.0 / rate
+        if slot > now:
+            time.sleep(slot - now)
+
+    def before_send(self, event_name: str, **_: Any) -> None:
+        """botocore `before-send` hook: runs once per HTTP attempt, retries included."""
+        self.wait(event_name.rsplit(".", 1)[-1])
+
+
+@dataclass
+class ClientSettings:
+    """Where and how to connect; everything else comes from botocore's standard chain."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    max_attempts: int = 8
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+
+class Sesv2:
+    """A botocore sesv2 client (and its tagging client) that fails with plain messages."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        try:
+            session = botocore.session.Session(profile=settings.profile)
+            region = settings.region or session.get_config_variable("region")
+        except ProfileNotFound as exc:
+            raise SesctlError(f"AWS profile not found: {exc.kwargs.get('profile')}") from None
+        if not region:
+            raise SesctlError(
+                "no AWS region: set `region:` in the file, pass --region, or set AWS_REGION"
+            )
+        if settings.endpoint_url is None and region not in _known_regions(session):
+            raise SesctlError(
+                f"unknown AWS region {region!r} for SES (check --region / AWS_REGION)"
+            )
+        config = BotoConfig(
+            retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_pool_connections=32,
+            user_agent_extra="sesctl",
+        )
+        self.region = region
+        self.endpoint_url = settings.endpoint_url
+        self.max_attempts = settings.max_attempts
+        self.limiter = RateLimiter(settings.rate_limits)
+        self.account: str | None = None
+        self.calls: dict[str, int] = {}
+        self._calls_lock = threading.Lock()
+        self.ses = self._client(session, "sesv2", region, settings.endpoint_url, config)
+        self.tagging = self._client(
+            session, "resourcegroupstaggingapi", region, settings.endpoint_url, config
+        )
+        self.sts = self._client(session, "sts", region, settings.endpoint_url, config)
+        self.partition = (
+            session.get_partition_for_region(region) if settings.endpoint_url is None else "aws"
+        )
+
+    def _client(self, session: Any, service: str, region: str, url: str | None, cfg: Any) -> Any:
+        client = session.create_client(service, region_name=region, endpoint_url=url, config=cfg)
+        client.meta.events.register("before-send", self.limiter.before_send)
+        return client
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call an SES v2 operation by its API name (`GetEmailIdentity`)."""
+        return self._invoke(self.ses, operation, params)
+
+    def call_tagging(self, operation: str, **params: Any) -> dict[str, Any]:
+        return self._invoke(self.tagging, operation, params)
+
+    def arn(self, resource_type: str, name: str) -> str:
+        """The ARN SES gives a resource; the account id is learnt once, when first needed."""
+        if self.account is None:
+            self.account = str(self._invoke(self.sts, "GetCallerIdentity", {})["Account"])
+        return f"arn:{self.partition}:ses:{self.region}:{self.account}:{resource_type}/{name}"
+
+    def pages(self, operation: str, key: str, **params: Any) -> Iterator[Any]:
+        """Yield the items under `key` from every page of a NextToken-paginated operation."""
+        token: str | None = None
+        while True:
+            page = self.call(operation, **params, **({"NextToken": token} if token else {}))
+            yield from page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def _invoke(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        method = getattr(client, xform_name(operation))
+        with self._calls_lock:
+            self.calls[operation] = self.calls.get(operation, 0) + 1
+        try:
+            return method(**params)
+        except ClientError as exc:
+            raise self._client_error(operation, exc) from None
+        except NoCredentialsError:
+            raise SesctlError(
+                "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY, use --profile, or try sesctl with --local"
+            ) from None
+        except PartialCredentialsError as exc:
+            raise SesctlError(f"incomplete AWS credentials: {exc}") from None
+        except NoRegionError:
+            raise SesctlError("no AWS region: pass --region or set AWS_REGION") from None
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            url = getattr(exc, "kwargs", {}).get("endpoint_url") or self.endpoint_url or "SES"
+            raise SesctlError(
+                f"cannot connect to {url}: the endpoint refused or timed out"
+            ) from None
+        except ReadTimeoutError:
+            raise SesctlError(f"{operation}: SES did not answer in time") from None
+        except BotoCoreError as exc:
+            raise SesctlError(f"{operation}: {exc}") from None
+
+    def _client_error(self, operation: str, exc: ClientError) -> ApiError:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "Unknown")
+        message = error.get("Message") or ""
+        if code in ACCESS_DENIED:
+            text = f"access denied: {operation} is not allowed for these credentials ({message})"
+        elif code in BAD_CREDENTIALS:
+            text = f"AWS rejected the credentials on {operation}: {code} ({message})"
+        elif code in THROTTLED:
+            text = (
+                f"SES kept throttling {operation} after {self.max_attempts} attempts; "
+                "lower --api-rate or try again later"
+            )
+        else:
+            text = f"{operation} failed: {code}: {message}"
+        return ApiError(text, code)
+
+    def count(self, operation: str) -> int:
+        return self.calls.get(operation, 0)
+
+
+def _known_regions(session: Any) -> set[str]:
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("sesv2", partition_name=partition))
+    return regions
+
+
+def is_not_found(exc: SesctlError) -> bool:
+    return isinstance(exc, ApiError) and exc.code == "NotFoundException"

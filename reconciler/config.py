@@ -1,0 +1,195 @@
+"""YAML file → desired-state models, with file:line:column on every error.
+
+Loading also reads `*_file` template parts (relative to the YAML file), parses policies given
+as JSON strings, and collects cross-reference warnings that `validate` prints and `plan`
+checks against the live account.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError
+from .models import Config
+from .yamlsource import Located, Mark, load_yaml
+
+# Sections of the version-1 format that this release does not manage yet: refused, not ignored.
+NOT_YET_SUPPORTED = ("account", "dedicated_ips", "contact_lists", "suppressions")
+
+
+@dataclass
+class LoadedConfig:
+    """A validated config plus where each part of it came from."""
+
+    path: Path
+    model: Config
+    source: Located
+    warnings: list[str] = field(default_factory=list)
+
+    def mark(self, *path: str | int) -> Mark:
+        return self.source.mark(path)
+
+    def section(self, name: str) -> dict[str, Any] | None:
+        return getattr(self.model, name)
+
+
+def load(path: Path) -> LoadedConfig:
+    """Read, validate and resolve a config file; every failure is one ConfigError."""
+    source = load_yaml(path)
+    if not isinstance(source.data, dict):
+        raise ConfigError(f"{source.mark(())}: the file must be a mapping (version, stack, …)")
+    for section in NOT_YET_SUPPORTED:
+        if section in source.data:
+            raise ConfigError(
+                f"{source.mark((section,))}: `{section}` is part of the format but this "
+                "sesctl release does not manage it yet; remove the section"
+            )
+    try:
+        model = Config.model_validate(source.data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    loaded = LoadedConfig(path, model, source)
+    _read_template_files(loaded)
+    _parse_policies(loaded)
+    loaded.warnings.extend(cross_reference_warnings(loaded))
+    return loaded
+
+
+def _describe(exc: ValidationError, source: Located) -> str:
+    """pydantic's errors as `file:line:col: a.b.c: message` lines, in file order."""
+    lines: dict[str, tuple[Mark, str]] = {}
+    for error in exc.errors():
+        path: list[str | int] = []
+        for part in error["loc"]:
+            if (*path, part) not in source.marks:
+                break
+            path.append(part)
+        mark = source.mark(tuple(path))
+        where = ".".join(str(p) for p in path) or "(top level)"
+        text = _message(error, path, source)
+        lines.setdefault(f"{mark}: {where}", (mark, text))
+    ordered = sorted(lines.items(), key=lambda kv: (kv[1][0].line, kv[1][0].column))
+    return "\n".join(f"{where}: {text}" for where, (_, text) in ordered)
+
+
+def _message(error: dict[str, Any], path: list[str | int], source: Located) -> str:
+    if error["type"] == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        parent = _model_fields_at(path[:-1])
+        close = difflib.get_close_matches(key, parent, n=1) if parent else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown key{hint}"
+    if error["type"] == "missing":
+        return f"missing required key {error['loc'][-1]!r}"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _model_fields_at(path: list[str | int]) -> list[str]:
+    """Field names valid at a path, for "did you mean" hints."""
+    model: Any = Config
+    skip_key = False
+    for part in path:
+        if skip_key:  # the name of an entry in a mapping section
+            skip_key = False
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return []
+        skip_key = "dict[" in str(info.annotation)
+        model = _inner_model(info.annotation)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside `X | None` or `dict[str, X] | None`, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _read_template_files(loaded: LoadedConfig) -> None:
+    """Replace each `*_file` part by the file's text, read relative to the YAML file."""
+    base = loaded.path.parent
+    for name, template in (loaded.model.templates or {}).items():
+        updates: dict[str, str] = {}
+        for part in ("subject", "html", "text"):
+            relative = getattr(template, f"{part}_file")
+            if relative is None:
+                continue
+            file = base / relative
+            try:
+                updates[part] = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ConfigError(
+                    f"{loaded.mark('templates', name, f'{part}_file')}: templates.{name}."
+                    f"{part}_file: cannot read {relative}: {why}"
+                ) from None
+        if updates:
+            loaded.model.templates[name] = template.model_copy(update=updates)  # type: ignore[index]
+
+
+def _parse_policies(loaded: LoadedConfig) -> None:
+    """Policies may be YAML mappings or JSON strings; both become mappings here."""
+    for identity, model in (loaded.model.identities or {}).items():
+        for policy, document in (model.policies or {}).items():
+            if isinstance(document, dict):
+                continue
+            try:
+                parsed = json.loads(document)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(
+                    f"{loaded.mark('identities', identity, 'policies', policy)}: identities."
+                    f"{identity}.policies.{policy}: not valid JSON: {exc.msg}"
+                ) from None
+            if not isinstance(parsed, dict):
+                raise ConfigError(
+                    f"{loaded.mark('identities', identity, 'policies', policy)}: a policy "
+                    "must be a JSON object"
+                )
+            model.policies[policy] = parsed  # type: ignore[index]
+
+
+def references(loaded: LoadedConfig) -> list[tuple[str, str, Mark, str]]:
+    """Every (kind, name, where, referrer) the file refers to: sets and sending pools."""
+    refs = []
+    for name, identity in (loaded.model.identities or {}).items():
+        if identity.configuration_set_name:
+            where = loaded.mark("identities", name, "configuration_set_name")
+            refs.append(
+                ("configuration_set", identity.configuration_set_name, where, f"identity {name}")
+            )
+    for name, cset in (loaded.model.configuration_sets or {}).items():
+        pool = cset.delivery_options.sending_pool_name if cset.delivery_options else None
+        if pool:
+            where = loaded.mark("configuration_sets", name, "delivery_options", "sending_pool_name")
+            refs.append(("dedicated_ip_pool", pool, where, f"configuration set {name}"))
+    return refs
+
+
+SECTION_OF = {"configuration_set": "configuration_sets", "dedicated_ip_pool": "dedicated_ip_pools"}
+
+
+def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
+    """References to resources the file does not define: they may exist live (plan checks)."""
+    warnings = []
+    for kind, name, where, referrer in references(loaded):
+        if name not in (loaded.section(SECTION_OF[kind]) or {}):
+            warnings.append(
+                f"{where}: {referrer} refers to {kind.replace('_', ' ')} {name!r}, which this "
+                "file does not define; plan checks that it exists in the account"
+            )
+    return warnings

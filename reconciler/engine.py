@@ -1,0 +1,127 @@
+"""Fetch live state, diff it against the file, and apply a plan.
+
+Fetching runs concurrently across operations (the client's rate limiter keeps each operation
+inside its quota). Only what the diff needs is read: resources the file names that exist,
+and resources this stack owns; everything else is only listed, and reported as unmanaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ownership
+from .client import Sesv2
+from .config import SECTION_OF, LoadedConfig, references
+from .errors import SesctlError
+from .plan import Change, Plan, Unmanaged
+from .resources import BY_KIND, CHILD_APPLY, KINDS
+from .resources.base import STACK_TAG, Context, Kind
+
+FETCH_THREADS = 16
+
+
+@dataclass
+class Found:
+    """What the fetch found for one kind: live names, their owners, the state of those read."""
+
+    names: list[str]
+    owners: dict[str, str | None] = field(default_factory=dict)
+    state: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+
+def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False) -> Plan:
+    """The plan that takes the live account to what the file describes."""
+    config = loaded.model
+    ctx = Context(config.stack, dict(config.tags), allow_takeover)
+    managed = [k for k in KINDS if loaded.section(k.section) is not None]
+    live = fetch(client, loaded, managed)
+    plan = Plan(config.stack, client.region)
+    for kind in managed:
+        desired = loaded.section(kind.section) or {}
+        found = live[kind.kind]
+        for name in sorted(set(desired) | set(found.state)):
+            plan.changes.extend(kind.diff(name, desired.get(name), found.state.get(name), ctx))
+        for name in sorted(set(found.names) - set(desired) - set(found.state)):
+            plan.unmanaged.append(Unmanaged(kind.kind, name, found.owners.get(name)))
+    plan.sort()
+    plan.warnings.extend(_dangling(loaded, client, live))
+    return plan
+
+
+def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, Found]:
+    """List each kind, learn ownership, then read the resources the diff needs, concurrently."""
+    stack = loaded.model.stack
+    with ThreadPoolExecutor(FETCH_THREADS) as pool:
+        owners_future = pool.submit(ownership.fetch, client)
+        listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
+        owners = owners_future.result()
+        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
+        result: dict[str, Found] = {}
+        for kind in kinds:
+            names = listed[kind.kind].result()
+            desired = loaded.section(kind.section) or {}
+            found = Found(names)
+            for name in names:
+                owner = owners.owner(kind.arn_type, name) if owners else None
+                found.owners[name] = owner
+                if name in desired or owner == stack or owners is None:
+                    tags = owners.tags.get((kind.arn_type, name)) if owners else None
+                    reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
+            result[kind.kind] = found
+        for (kind_name, name), future in reads.items():
+            state = future.result()
+            found = result[kind_name]
+            if owners is None and state is not None:
+                found.owners[name] = state.get("tags", {}).get(STACK_TAG)
+            desired = loaded.section(BY_KIND[kind_name].section) or {}
+            if name in desired or found.owners.get(name) == stack:
+                found.state[name] = state
+    return result
+
+
+def _dangling(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> list[str]:
+    """References to sets or pools that neither the file nor the account has: an error."""
+    missing = []
+    for kind, name, where, referrer in references(loaded):
+        if name in (loaded.section(SECTION_OF[kind]) or {}):
+            continue
+        names = live[kind].names if kind in live else BY_KIND[kind].list_names(client)
+        if name not in names:
+            missing.append(
+                f"{where}: {referrer} refers to {kind.replace('_', ' ')} {name!r}, which "
+                "exists neither in the file nor in the account"
+            )
+    if missing:
+        raise SesctlError("\n".join(missing))
+    return []
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Change] = field(default_factory=list)
+    failed: Change | None = None
+    error: SesctlError | None = None
+    not_applied: list[Change] = field(default_factory=list)
+
+
+def apply_plan(
+    plan: Plan, client: Sesv2, on_applied: Callable[[Change], None] = lambda c: None
+) -> ApplyResult:
+    """Apply changes in dependency order; on the first failure stop starting new ones."""
+    result = ApplyResult()
+    for index, change in enumerate(plan.changes):
+        try:
+            if change.kind in CHILD_APPLY:
+                CHILD_APPLY[change.kind](client, change)
+            else:
+                BY_KIND[change.kind].apply(client, change)
+        except SesctlError as exc:
+            result.failed, result.error = change, exc
+            result.not_applied = plan.changes[index + 1 :]
+            return result
+        result.applied.append(change)
+        on_applied(change)
+    return result

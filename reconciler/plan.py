@@ -1,0 +1,130 @@
+"""Change and Plan: the value `plan` prints and saves and `apply` executes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["create", "update", "delete", "replace"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
+FORMAT_VERSION = 1
+
+# Apply order (DESIGN §6): pools → sets → destinations → identities → policies → templates.
+KIND_ORDER = {
+    "dedicated_ip_pool": 10,
+    "configuration_set": 20,
+    "event_destination": 30,
+    "identity": 40,
+    "identity_policy": 50,
+    "template": 60,
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One leaf that moves: `delivery_options.tls_policy: OPTIONAL → REQUIRE`."""
+
+    path: tuple[str, ...]
+    before: Any
+    after: Any
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass
+class Change:
+    """One resource to create, update, delete or replace.
+
+    `before` is the live state as sesctl normalises it, `after` the state apply will leave
+    (live overlaid with what the file manages); `fields` lists the leaves that differ.
+    """
+
+    action: Action
+    kind: str
+    name: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    fields: list[FieldChange] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def order(self) -> tuple[int, int, str]:
+        rank = KIND_ORDER.get(self.kind, 99)
+        # Deletes run after everything else, in reverse dependency order.
+        return (1, -rank, self.name) if self.action == "delete" else (0, rank, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "action": self.action,
+            "kind": self.kind,
+            "name": self.name,
+            "before": self.before,
+            "after": self.after,
+        }
+        if self.fields:
+            data["fields"] = [
+                {"path": f.dotted, "before": f.before, "after": f.after} for f in self.fields
+            ]
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live resource the file does not name and this stack does not own: never touched."""
+
+    kind: str
+    name: str
+    owner: str | None = None
+
+
+@dataclass
+class Plan:
+    stack: str
+    region: str
+    changes: list[Change] = field(default_factory=list)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sort()
+
+    def sort(self) -> None:
+        """Changes in apply order; unmanaged resources by kind, then name."""
+        self.changes.sort(key=lambda c: c.order)
+        self.unmanaged.sort(key=lambda u: (KIND_ORDER.get(u.kind, 99), u.name))
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        return {action: sum(c.action == action for c in self.changes) for action in ACTIONS}
+
+    def counts_by_kind(self) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            row = table.setdefault(change.kind, dict.fromkeys(ACTIONS, 0))
+            row[change.action] += 1
+        return dict(sorted(table.items(), key=lambda kv: KIND_ORDER.get(kv[0], 99)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "stack": self.stack,
+            "region": self.region,
+            "summary": self.counts(),
+            "changes": [c.to_json() for c in self.changes],
+            "unmanaged": [
+                {"kind": u.kind, "name": u.name, **({"owner": u.owner} if u.owner else {})}
+                for u in self.unmanaged
+            ],
+            "warnings": list(self.warnings),
+        }

@@ -1,0 +1,127 @@
+"""Plan → text (for terminals), json (for machines), markdown (for pull-request comments)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import click
+
+from .plan import Change, FieldChange, Plan
+
+SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "±"}
+COLOUR = {"create": "green", "update": "yellow", "delete": "red", "replace": "magenta"}
+MARKDOWN_LIMIT = 60_000
+
+
+def value(v: Any) -> str:
+    """A compact, unambiguous rendering of one value."""
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def leaves(state: dict[str, Any] | None, path: tuple[str, ...] = ()) -> list[FieldChange]:
+    """Every leaf of a state, as if it were created from nothing."""
+    out: list[FieldChange] = []
+    for key, item in sorted((state or {}).items()):
+        if isinstance(item, dict) and item and key != "tags":
+            out.extend(leaves(item, (*path, key)))
+        elif item is not None and item != {}:
+            out.append(FieldChange((*path, key), None, item))
+    return out
+
+
+def _multiline(v: Any) -> bool:
+    return isinstance(v, str) and ("\n" in v or len(v) > 100)
+
+
+def field_lines(change: Change) -> list[str]:
+    """The lines under a change's header: one per field, or a line diff for long text."""
+    fields = change.fields if change.action in ("update", "replace") else []
+    if change.action == "create":
+        fields = leaves(change.after)
+    lines: list[str] = []
+    for f in fields:
+        if _multiline(f.before) or _multiline(f.after):
+            lines.append(f"{f.dotted}:")
+            diff = difflib.unified_diff(
+                (f.before or "").splitlines(), (f.after or "").splitlines(), lineterm="", n=1
+            )
+            lines.extend(f"  {line}" for line in list(diff)[2:])
+        elif change.action == "create":
+            lines.append(f"{f.dotted}: {value(f.after)}")
+        else:
+            lines.append(f"{f.dotted}: {value(f.before)} → {value(f.after)}")
+    return lines
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    parts = [f"{counts['create']} to create", f"{counts['update']} to update"]
+    parts += [f"{counts['delete']} to delete", f"{counts['replace']} to replace"]
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def text(plan: Plan, colour: bool = False) -> str:
+    def style(s: str, action: str) -> str:
+        return click.style(s, fg=COLOUR[action], bold=True) if colour else s
+
+    out = [f"sesctl plan · stack {plan.stack} · {plan.region}", ""]
+    for change in plan.changes:
+        header = (
+            f"  {style(SYMBOL[change.action], change.action)} {change.action:<7} {change.address}"
+        )
+        if change.reason:
+            header += f"  ({change.reason})"
+        out.append(header)
+        out.extend(f"        {line}" for line in field_lines(change))
+    if not plan.changes:
+        out.append("No changes. The account matches the file.")
+    if plan.unmanaged:
+        out += ["", "Unmanaged (seen, never touched):"]
+        for item in plan.unmanaged:
+            owner = f"  (stack {item.owner})" if item.owner else ""
+            out.append(f"  {item.kind} {item.name}{owner}")
+    for warning in plan.warnings:
+        out += ["", f"Warning: {warning}"]
+    if plan.changes:
+        out += ["", summary_line(plan)]
+    return "\n".join(out) + "\n"
+
+
+def as_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+    """A PR comment: a stable marker, the summary table, then folded details (cut to fit)."""
+    head = [
+        f"<!-- sesctl-plan:{plan.stack} -->",
+        f"### sesctl plan · `{plan.stack}` · {plan.region}",
+        "",
+    ]
+    if not plan.changes:
+        head.append("**No changes.** The account matches the file.")
+    else:
+        head += ["| kind | create | update | delete | replace |", "|---|---:|---:|---:|---:|"]
+        for kind, row in plan.counts_by_kind().items():
+            head.append(f"| {kind} | " + " | ".join(str(row[a]) for a in SYMBOL) + " |")
+        head += ["", f"**{summary_line(plan)}**"]
+    if plan.unmanaged:
+        head += ["", f"{len(plan.unmanaged)} unmanaged resource(s) seen and left alone."]
+    document = "\n".join(head) + "\n"
+    tail = f"\n_Details cut to stay under {limit:,} characters; `sesctl plan` shows them all._\n"
+    for change in plan.changes:
+        block = _details(change)
+        if len(document) + len(block) + len(tail) > limit:
+            return document + tail
+        document += block
+    return document
+
+
+def _details(change: Change) -> str:
+    title = f"{SYMBOL[change.action]} {change.action} <code>{change.address}</code>"
+    if change.reason:
+        title += f" — {change.reason}"
+    body = "\n".join(field_lines(change)) or "(no fields)"
+    return f"\n<details><summary>{title}</summary>\n\n```\n{body}\n```\n</details>\n"

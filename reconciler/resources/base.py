@@ -1,0 +1,194 @@
+"""What every resource kind shares: the kind interface, naming, overlay and field diff.
+
+The diff is pure: a kind turns the file's model and the live API answer into the same
+normalised snake_case dicts, `overlay` computes the state apply will leave, and
+`field_changes` lists the leaves that move. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from ..client import Sesv2
+from ..plan import Change, FieldChange
+
+STACK_TAG = "sesctl:stack"
+
+
+@dataclass
+class Context:
+    """What a diff needs beyond the resource itself."""
+
+    stack: str
+    tags: dict[str, str] = field(default_factory=dict)
+    allow_takeover: bool = False
+
+
+# --- naming -----------------------------------------------------------------------------------
+
+
+def snake(name: str) -> str:
+    """`CloudWatchDestination` → `cloud_watch_destination`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def pascal(name: str) -> str:
+    """`cloud_watch_destination` → `CloudWatchDestination`."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def from_api(value: Any) -> Any:
+    """Convert an API structure's keys to snake_case, recursively."""
+    if isinstance(value, dict):
+        return {snake(k): from_api(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_api(v) for v in value]
+    return value
+
+
+def to_api(value: Any) -> Any:
+    """Convert snake_case keys to the API's PascalCase and drop unset (None) members."""
+    if isinstance(value, dict):
+        return {pascal(k): to_api(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [to_api(v) for v in value]
+    return value
+
+
+def tags_from_api(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def tags_to_api(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+# --- the file's side --------------------------------------------------------------------------
+
+
+def managed(model: BaseModel) -> dict[str, Any]:
+    """The fields a model manages: those the file names, plus those with a non-null default."""
+    result: dict[str, Any] = {}
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if name not in model.model_fields_set and info.default is None:
+            continue
+        if name not in model.model_fields_set and info.default_factory is not None:
+            continue
+        result[name] = managed(value) if isinstance(value, BaseModel) else _plain(value)
+    return result
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return managed(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def desired_tags(ctx: Context, own: dict[str, str] | None) -> dict[str, str]:
+    """File-wide tags, then the resource's own, then the ownership tag."""
+    return {**ctx.tags, **(own or {}), STACK_TAG: ctx.stack}
+
+
+# --- the diff ---------------------------------------------------------------------------------
+
+
+def overlay(live: Any, desired: Any, atomic: frozenset[str] = frozenset()) -> Any:
+    """The state apply leaves: `desired` laid over `live`; keys `desired` omits keep live values.
+
+    Mappings merge key by key (read-modify-write), except top-level keys in `atomic`, which
+    replace whole (authoritative tags, lists, JSON documents).
+    """
+    if not isinstance(desired, dict) or not isinstance(live, dict):
+        return desired
+    merged = dict(live)
+    for key, value in desired.items():
+        merged[key] = value if key in atomic else overlay(live.get(key), value)
+    return merged
+
+
+def field_changes(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[FieldChange]:
+    """Every leaf that differs between two normalised states; a missing key equals None."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes: list[FieldChange] = []
+        for key in sorted(set(before) | set(after)):
+            changes.extend(field_changes(before.get(key), after.get(key), (*path, key)))
+        return changes
+    if _empty(before) and _empty(after):
+        return []
+    return [] if before == after else [FieldChange(path, before, after)]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == {}
+
+
+def update_or_nothing(
+    kind: str, name: str, live: dict[str, Any], after: dict[str, Any], reason: str | None = None
+) -> list[Change]:
+    """An update when any field moves, otherwise nothing."""
+    fields = field_changes(live, after)
+    if not fields:
+        return []
+    return [Change("update", kind, name, before=live, after=after, fields=fields, reason=reason)]
+
+
+def ownership_reason(ctx: Context, live_tags: dict[str, str], kind: str, name: str) -> str | None:
+    """`adopt` for an untagged live resource; refuse another stack's unless taking over."""
+    owner = live_tags.get(STACK_TAG)
+    if owner is None:
+        return f"adopt: tag {STACK_TAG}={ctx.stack}"
+    if owner != ctx.stack:
+        if not ctx.allow_takeover:
+            from ..errors import SesctlError
+
+            raise SesctlError(
+                f"{kind} {name} belongs to stack {owner!r}, not {ctx.stack!r}: "
+                "rename it in the file or pass --allow-takeover"
+            )
+        return f"takeover from stack {owner}"
+    return None
+
+
+def apply_tags(client: Sesv2, arn: str, before: dict[str, str], after: dict[str, str]) -> None:
+    """TagResource for added or changed tags, UntagResource for removed ones."""
+    added = {k: v for k, v in after.items() if before.get(k) != v}
+    removed = sorted(set(before) - set(after))
+    if added:
+        client.call("TagResource", ResourceArn=arn, Tags=tags_to_api(added))
+    if removed:
+        client.call("UntagResource", ResourceArn=arn, TagKeys=removed)
+
+
+class Kind(Protocol):
+    """A top-level resource kind: its module reads, diffs and writes it.
+
+    `section` is the key in the file, `kind` the name in plans, `arn_type` the resource type
+    in its ARN (`arn:aws:ses:<region>:<account>:<arn_type>/<name>`).
+    """
+
+    section: str
+    kind: str
+    arn_type: str
+
+    def list_names(self, client: Sesv2) -> list[str]: ...
+
+    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
+        """The live state, normalised; None when it does not exist."""
+        ...
+
+    def diff(
+        self, name: str, model: Any, live: dict[str, Any] | None, ctx: Context
+    ) -> list[Change]:
+        """Pure: the changes that take `live` to what `model` describes (None = delete)."""
+        ...
+
+    def apply(self, client: Sesv2, change: Change) -> None: ...

@@ -1,0 +1,159 @@
+"""Configuration sets: seven option groups, tags, and their event destinations.
+
+Each option group is written whole by its own Put…Options call, so apply reads the live group
+and overlays what the file names (read-modify-write): a field the file leaves out keeps its
+live value. Event destinations are changes of their own (see event_destinations.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..client import Sesv2, is_not_found
+from ..errors import ApiError
+from ..models import (
+    ArchivingOptions,
+    ConfigurationSet,
+    DeliveryOptions,
+    ReputationOptions,
+    SendingOptions,
+    SuppressionOptions,
+    TrackingOptions,
+    VdmOptions,
+)
+from ..plan import Change
+from . import event_destinations
+from .base import (
+    Context,
+    apply_tags,
+    desired_tags,
+    field_changes,
+    from_api,
+    managed,
+    overlay,
+    ownership_reason,
+    tags_from_api,
+    tags_to_api,
+    to_api,
+)
+
+KIND = "configuration_set"
+
+# option group → (its model, the Put operation that writes it whole)
+GROUPS: dict[str, tuple[type[BaseModel], str]] = {
+    "delivery_options": (DeliveryOptions, "PutConfigurationSetDeliveryOptions"),
+    "reputation_options": (ReputationOptions, "PutConfigurationSetReputationOptions"),
+    "sending_options": (SendingOptions, "PutConfigurationSetSendingOptions"),
+    "suppression_options": (SuppressionOptions, "PutConfigurationSetSuppressionOptions"),
+    "tracking_options": (TrackingOptions, "PutConfigurationSetTrackingOptions"),
+    "vdm_options": (VdmOptions, "PutConfigurationSetVdmOptions"),
+    "archiving_options": (ArchivingOptions, "PutConfigurationSetArchivingOptions"),
+}
+
+
+def normalise_group(group: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Keep the members sesctl manages; sort sets; an empty group is no group."""
+    if not value:
+        return None
+    fields = GROUPS[group][0].model_fields
+    data = {k: v for k, v in value.items() if k in fields}
+    reasons = data.get("suppressed_reasons")
+    if reasons is not None:
+        data["suppressed_reasons"] = sorted({r.upper() for r in reasons})
+    return data or None
+
+
+def _group_params(group: str, value: dict[str, Any] | None) -> dict[str, Any]:
+    params = to_api(value or {})
+    return {"VdmOptions": params} if group == "vdm_options" else params
+
+
+class ConfigurationSets:
+    section = "configuration_sets"
+    kind = KIND
+    arn_type = "configuration-set"
+
+    def list_names(self, client: Sesv2) -> list[str]:
+        return list(client.pages("ListConfigurationSets", "ConfigurationSets"))
+
+    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
+        try:
+            answer = from_api(client.call("GetConfigurationSet", ConfigurationSetName=name))
+            destinations = event_destinations.read_all(client, name)
+        except ApiError as exc:
+            if is_not_found(exc):
+                return None
+            raise
+        state = {group: normalise_group(group, answer.get(group)) for group in GROUPS}
+        state["tags"] = tags_from_api(
+            [{"Key": t["key"], "Value": t["value"]} for t in answer.get("tags") or []]
+        )
+        state["event_destinations"] = destinations
+        return state
+
+    def desired(self, model: ConfigurationSet, ctx: Context) -> dict[str, Any]:
+        data = managed(model)
+        want = {g: normalise_group(g, data[g]) for g in GROUPS if g in data}
+        want["tags"] = desired_tags(ctx, model.tags)
+        return want
+
+    def diff(
+        self, name: str, model: ConfigurationSet | None, live: dict[str, Any] | None, ctx: Context
+    ) -> list[Change]:
+        if model is None:
+            if live is None:
+                return []
+            return [Change("delete", KIND, name, before=_own(live))]
+        want = self.desired(model, ctx)
+        if live is None:
+            return [
+                Change("create", KIND, name, after=want),
+                *event_destinations.diff(name, model.event_destinations, {}),
+            ]
+        reason = ownership_reason(ctx, live["tags"], KIND, name)
+        atomic = frozenset({"tags"} if model.tags is not None else set())
+        before = _own(live)
+        after = overlay(before, want, atomic)
+        for group in GROUPS:
+            after[group] = normalise_group(group, after.get(group))
+        changes: list[Change] = []
+        if fields := field_changes(before, after):
+            changes.append(Change("update", KIND, name, before, after, fields, reason))
+        changes += event_destinations.diff(
+            name, model.event_destinations, live["event_destinations"]
+        )
+        return changes
+
+    def apply(self, client: Sesv2, change: Change) -> None:
+        name, before, after = change.name, change.before or {}, change.after or {}
+        if change.action == "delete":
+            client.call("DeleteConfigurationSet", ConfigurationSetName=name)
+            return
+        if change.action == "create":
+            groups = {
+                pascal_group: to_api(after[g])
+                for g, pascal_group in _CREATE_NAMES.items()
+                if after.get(g)
+            }
+            client.call(
+                "CreateConfigurationSet",
+                ConfigurationSetName=name,
+                Tags=tags_to_api(after["tags"]),
+                **groups,
+            )
+            return
+        for group, (_, operation) in GROUPS.items():
+            if field_changes(before.get(group), after.get(group)):
+                params = _group_params(group, after.get(group))
+                client.call(operation, ConfigurationSetName=name, **params)
+        apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+
+
+_CREATE_NAMES = {g: "".join(p.capitalize() for p in g.split("_")) for g in GROUPS}
+
+
+def _own(live: dict[str, Any]) -> dict[str, Any]:
+    """The set's own state, without its destinations (they are changes of their own)."""
+    return {k: v for k, v in live.items() if k != "event_destinations"}
