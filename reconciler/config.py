@@ -33,7 +33,12 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
     def mark(self, *path: str | int) -> Mark:
+        """Where the key at `path` is written."""
         return self.source.mark(path)
+
+    def value_mark(self, *path: str | int) -> Mark:
+        """Where the value at `path` is written."""
+        return self.source.value_mark(path)
 
     def section(self, name: str) -> dict[str, Any] | None:
         return getattr(self.model, name)
@@ -70,7 +75,8 @@ def _describe(exc: ValidationError, source: Located) -> str:
             if (*path, part) not in source.marks:
                 break
             path.append(part)
-        mark = source.mark(tuple(path))
+        on_key = error["type"] in ("extra_forbidden", "missing")
+        mark = source.mark(tuple(path)) if on_key else source.value_mark(tuple(path))
         where = ".".join(str(p) for p in path) or "(top level)"
         text = _message(error, path, source)
         lines.setdefault(f"{mark}: {where}", (mark, text))
@@ -135,7 +141,7 @@ def _read_template_files(loaded: LoadedConfig) -> None:
             except (OSError, UnicodeDecodeError) as exc:
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 raise ConfigError(
-                    f"{loaded.mark('templates', name, f'{part}_file')}: templates.{name}."
+                    f"{loaded.value_mark('templates', name, f'{part}_file')}: templates.{name}."
                     f"{part}_file: cannot read {relative}: {why}"
                 ) from None
         if updates:
@@ -152,7 +158,7 @@ def _parse_policies(loaded: LoadedConfig) -> None:
                 parsed = json.loads(document)
             except json.JSONDecodeError as exc:
                 raise ConfigError(
-                    f"{loaded.mark('identities', identity, 'policies', policy)}: identities."
+                    f"{loaded.value_mark('identities', identity, 'policies', policy)}: identities."
                     f"{identity}.policies.{policy}: not valid JSON: {exc.msg}"
                 ) from None
             if not isinstance(parsed, dict):
@@ -168,14 +174,16 @@ def references(loaded: LoadedConfig) -> list[tuple[str, str, Mark, str]]:
     refs = []
     for name, identity in (loaded.model.identities or {}).items():
         if identity.configuration_set_name:
-            where = loaded.mark("identities", name, "configuration_set_name")
+            where = loaded.value_mark("identities", name, "configuration_set_name")
             refs.append(
                 ("configuration_set", identity.configuration_set_name, where, f"identity {name}")
             )
     for name, cset in (loaded.model.configuration_sets or {}).items():
         pool = cset.delivery_options.sending_pool_name if cset.delivery_options else None
         if pool:
-            where = loaded.mark("configuration_sets", name, "delivery_options", "sending_pool_name")
+            where = loaded.value_mark(
+                "configuration_sets", name, "delivery_options", "sending_pool_name"
+            )
             refs.append(("dedicated_ip_pool", pool, where, f"configuration set {name}"))
     return refs
 

@@ -36,13 +36,20 @@ class Located:
     data: Any
     file: str
     marks: dict[Path_, Mark] = field(default_factory=dict)
+    value_marks: dict[Path_, Mark] = field(default_factory=dict)
 
     def mark(self, path: Path_) -> Mark:
-        """The position of `path`, or of its nearest ancestor that has one."""
-        path = tuple(path)
+        """The position of the key at `path`, or of its nearest ancestor that has one."""
+        return self._nearest(self.marks, tuple(path))
+
+    def value_mark(self, path: Path_) -> Mark:
+        """The position of the value at `path` (where a bad value should be pointed at)."""
+        return self._nearest(self.value_marks, tuple(path))
+
+    def _nearest(self, marks: dict[Path_, Mark], path: Path_) -> Mark:
         while path:
-            if path in self.marks:
-                return self.marks[path]
+            if path in marks:
+                return marks[path]
             path = path[:-1]
         return self.marks.get((), Mark(self.file, 1, 1))
 
@@ -57,10 +64,12 @@ class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.marks: dict[Path_, Mark] = {}
+        self.value_marks: dict[Path_, Mark] = {}
         self.scalars = yaml.SafeLoader("")
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.marks.setdefault(path, _mark(self.file, node))
+        self.value_marks[path] = _mark(self.file, node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -83,7 +92,6 @@ class _Converter:
                 )
             self.marks[(*path, key)] = _mark(self.file, key_node)
             result[key] = self.convert(value_node, (*path, key))
-            self.marks[(*path, key)] = _mark(self.file, key_node)
         return result
 
 
@@ -121,4 +129,4 @@ def parse_yaml(text: str, name: str) -> Located:
         mark = exc.problem_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise ConfigError(f"{where}: {exc.problem}") from None
-    return Located(data, name, converter.marks)
+    return Located(data, name, converter.marks, converter.value_marks)

@@ -18,9 +18,11 @@ _LISTY = frozenset({"Action", "NotAction", "Resource", "NotResource"})
 
 
 def canonical(document: Any) -> Any:
-    """A policy document in one canonical form, so equal policies compare equal."""
-    if isinstance(document, str):
-        document = json.loads(document)
+    """A policy document (mapping or JSON text) in one canonical form."""
+    return _canonical(json.loads(document) if isinstance(document, str) else document)
+
+
+def _canonical(document: Any) -> Any:
     if isinstance(document, dict):
         result = {}
         for key, value in document.items():
@@ -28,13 +30,13 @@ def canonical(document: Any) -> Any:
                 value = [value]
             if key in _LISTY and isinstance(value, str):
                 value = [value]
-            value = canonical(value)
+            value = _canonical(value)
             if key in _LISTY:
                 value = sorted(value)
             result[key] = value
         return result
     if isinstance(document, list):
-        return [canonical(v) for v in document]
+        return [_canonical(v) for v in document]
     return document
 
 

@@ -1,0 +1,107 @@
+"""JSON Schemas: the config's is generated from models.py, the plan's is written here.
+
+`python -m reconciler.schema` rewrites schemas/; a test fails when the files are stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .models import Config
+from .plan import ACTIONS, FORMAT_VERSION, KIND_ORDER
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def config_schema() -> dict[str, Any]:
+    schema = Config.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def plan_schema() -> dict[str, Any]:
+    state = {"type": ["object", "null"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://sesctl.dev/schemas/plan.v1.json",
+        "title": "sesctl plan (format version 1)",
+        "type": "object",
+        "required": ["format_version", "stack", "region", "summary", "changes", "unmanaged"],
+        "additionalProperties": False,
+        "properties": {
+            "format_version": {"const": FORMAT_VERSION},
+            "stack": {"type": "string"},
+            "region": {"type": "string"},
+            "summary": {
+                "type": "object",
+                "required": list(ACTIONS),
+                "properties": {a: {"type": "integer", "minimum": 0} for a in ACTIONS},
+                "additionalProperties": False,
+            },
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["action", "kind", "name", "before", "after"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "action": {"enum": list(ACTIONS)},
+                        "kind": {"enum": list(KIND_ORDER)},
+                        "name": {
+                            "type": "string",
+                            "description": "event destinations: <set>/<destination>; "
+                            "policies: <identity>/<policy>",
+                        },
+                        "before": state,
+                        "after": state,
+                        "fields": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["path", "before", "after"],
+                                "properties": {
+                                    "path": {"type": "string"},
+                                    "before": {},
+                                    "after": {},
+                                },
+                                "additionalProperties": False,
+                            },
+                        },
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
+            "unmanaged": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "name"],
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "name": {"type": "string"},
+                        "owner": {"type": "string"},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+SCHEMAS = {"config.v1.json": config_schema, "plan.v1.json": plan_schema}
+
+
+def dump(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def write(directory: Path = SCHEMA_DIR) -> None:
+    directory.mkdir(exist_ok=True)
+    for name, build in SCHEMAS.items():
+        (directory / name).write_text(dump(build()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write()
