@@ -47,7 +47,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         for name in sorted(set(found.names) - set(desired) - set(found.state)):
             plan.unmanaged.append(Unmanaged(kind.kind, name, found.owners.get(name)))
     plan.sort()
-    plan.warnings.extend(_dangling(loaded, client, live))
+    _check_references(loaded, client, live)
     return plan
 
 
@@ -82,7 +82,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
     return result
 
 
-def _dangling(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> list[str]:
+def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:
     """References to sets or pools that neither the file nor the account has: an error."""
     missing = []
     for kind, name, where, referrer in references(loaded):
@@ -96,7 +96,6 @@ def _dangling(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> li
             )
     if missing:
         raise SesctlError("\n".join(missing))
-    return []
 
 
 @dataclass

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,5 +104,19 @@ def write(directory: Path = SCHEMA_DIR) -> None:
         (directory / name).write_text(dump(build()), encoding="utf-8")
 
 
+def stale(directory: Path = SCHEMA_DIR) -> list[str]:
+    """Schema files that differ from what the models generate now."""
+    return [
+        name
+        for name, build in SCHEMAS.items()
+        if not (directory / name).exists()
+        or (directory / name).read_text(encoding="utf-8") != dump(build())
+    ]
+
+
 if __name__ == "__main__":
-    write()
+    if "--check" in sys.argv:
+        if names := stale():
+            sys.exit(f"stale schemas: {', '.join(names)} (run python -m reconciler.schema)")
+    else:
+        write()

@@ -34,6 +34,7 @@ from .base import (
     managed,
     overlay,
     ownership_reason,
+    pascal,
     tags_from_api,
     tags_to_api,
     to_api,
@@ -132,11 +133,7 @@ class ConfigurationSets:
             client.call("DeleteConfigurationSet", ConfigurationSetName=name)
             return
         if change.action == "create":
-            groups = {
-                pascal_group: to_api(after[g])
-                for g, pascal_group in _CREATE_NAMES.items()
-                if after.get(g)
-            }
+            groups = {pascal(g): to_api(after[g]) for g in GROUPS if after.get(g)}
             client.call(
                 "CreateConfigurationSet",
                 ConfigurationSetName=name,
@@ -149,9 +146,6 @@ class ConfigurationSets:
                 params = _group_params(group, after.get(group))
                 client.call(operation, ConfigurationSetName=name, **params)
         apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
-
-
-_CREATE_NAMES = {g: "".join(p.capitalize() for p in g.split("_")) for g in GROUPS}
 
 
 def _own(live: dict[str, Any]) -> dict[str, Any]:

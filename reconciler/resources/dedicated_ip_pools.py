@@ -16,6 +16,7 @@ from .base import (
     Context,
     apply_tags,
     desired_tags,
+    field_changes,
     ownership_reason,
     tags_from_api,
     tags_to_api,
@@ -60,10 +61,9 @@ class DedicatedIpPools:
         tags = want["tags"] if model.tags is not None else {**live["tags"], **want["tags"]}
         after = {**live, "scaling_mode": want["scaling_mode"], "tags": tags}
         if live["scaling_mode"] == "MANAGED" and after["scaling_mode"] == "STANDARD":
-            change = update_or_nothing(KIND, name, live, after)[0]
-            change.action = "replace"
-            change.reason = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
-            return [change]
+            fields = field_changes(live, after)
+            why = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
+            return [Change("replace", KIND, name, live, after, fields, why)]
         return update_or_nothing(KIND, name, live, after, reason)
 
     def apply(self, client: Sesv2, change: Change) -> None:

@@ -1,0 +1,119 @@
+"""The command line itself: formats, exit codes, global options, prompts, the --local story."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from reconciler.schema import plan_schema
+
+from .conftest import Env
+
+HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
+ONE = (
+    HEAD
+    + "templates: {t: {subject: 'Hi {{name}}', text: 'Hello {{name}}', test_data: {name: A}}}\n"
+)
+
+
+def test_detailed_exitcode(env: Env) -> None:
+    config = env.write(ONE)
+    assert env.sesctl("plan", config).exit_code == 0
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 2
+    env.sesctl("apply", config, "--auto-approve")
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_json_plan_follows_the_schema(env: Env) -> None:
+    env.ses().create_email_identity(EmailIdentity="x.example.com")
+    config = env.write(ONE + "identities: {}\n")
+    document = json.loads(env.sesctl("plan", config, "--format", "json").stdout)
+    jsonschema.validate(document, plan_schema())
+    assert document["format_version"] == 1
+    assert document["changes"][0]["action"] == "create"
+    assert document["changes"][0]["after"]["text"] == "Hello {{name}}"
+    assert document["unmanaged"] == [{"kind": "identity", "name": "x.example.com"}]
+
+
+def test_markdown_plan_for_pull_requests(env: Env) -> None:
+    config = env.write(ONE)
+    text = env.sesctl("plan", config, "--format", "markdown").stdout
+    assert text.startswith("<!-- sesctl-plan:s -->\n")
+    assert "| template | 1 | 0 | 0 | 0 |" in text
+    assert "<details><summary>+ create <code>template t</code>" in text
+
+
+def test_text_plan_shows_field_level_changes(env: Env) -> None:
+    env.sesctl("apply", env.write(ONE), "--auto-approve")
+    config = env.write(ONE.replace("Hello {{name}}", "Howdy {{name}}"))
+    text = env.sesctl("plan", config).stdout
+    assert '  ~ update  template t\n        text: "Hello {{name}}" → "Howdy {{name}}"\n' in text
+    assert text.rstrip().endswith("Plan: 0 to create, 1 to update, 0 to delete, 0 to replace.")
+
+
+def test_global_options_before_or_after_the_command(env: Env) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    config = env.write(ONE)
+    opts = ["--endpoint-url", env.url, "--api-rate", "unlimited"]
+    before = CliRunner().invoke(cli, [*opts, "plan", config])
+    after = CliRunner().invoke(cli, ["plan", config, *opts])
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout
+
+
+def test_apply_asks_and_only_yes_applies(env: Env) -> None:
+    config = env.write(ONE)
+    refused = env.sesctl("apply", config, input="no\n")
+    assert refused.exit_code == 1 and "apply cancelled: nothing was changed" in refused.stderr
+    assert env.ses().list_email_templates()["TemplatesMetadata"] == []
+    accepted = env.sesctl("apply", config, input="yes\n")
+    assert accepted.exit_code == 0 and "  + created template t" in accepted.stdout
+
+
+def test_validate_checks_templates_offline(env: Env) -> None:
+    good = env.sesctl("validate", env.write(ONE))
+    assert good.exit_code == 0 and "valid (stack s: 1 templates)" in good.stdout
+    missing = env.write(ONE.replace("test_data: {name: A}", "test_data: {nom: A}"))
+    result = env.sesctl("validate", missing)
+    assert result.exit_code == 1
+    assert "uses {{name}}" in result.stderr and "test_data has no 'name'" in result.stderr
+    broken = env.write(ONE.replace("'Hello {{name}}'", "'{{#if name}}Hello'"))
+    result = env.sesctl("validate", broken)
+    assert result.exit_code == 1 and "templates.t.text: template line 1" in result.stderr
+
+
+def test_examples_validate(env: Env) -> None:
+    for name in ("quickstart.yaml", "production.yaml"):
+        result = env.sesctl("validate", env.example(name))
+        assert result.exit_code == 0, result.output
+
+
+def test_local_tells_the_whole_story_across_invocations(tmp_path: Path) -> None:
+    """plan → apply → plan with --local, each a separate process, state kept in .sesctl/."""
+    config = Path(__file__).resolve().parents[2] / "examples" / "quickstart.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+
+    def sesctl(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "reconciler", *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    first = sesctl("--local", "plan", str(config), "--detailed-exitcode")
+    assert first.returncode == 2, first.stderr
+    assert "+ create  identity example.com" in first.stdout
+    applied = sesctl("apply", str(config), "--auto-approve", "--local")
+    assert applied.returncode == 0, applied.stderr
+    last = sesctl("--local", "plan", str(config), "--detailed-exitcode")
+    assert last.returncode == 0, last.stdout + last.stderr
+    assert "No changes." in last.stdout
+    assert (tmp_path / ".sesctl").is_dir()

@@ -1,0 +1,93 @@
+"""The test that matters most: apply, then plan again → zero changes, for every field."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import Env
+
+
+def test_production_example_applies_and_converges(env: Env) -> None:
+    config = env.example("production.yaml")
+    first = env.sesctl("plan", config, "--format", "json")
+    assert first.exit_code == 0, first.output
+    planned = json.loads(first.stdout)
+    assert planned["summary"] == {"create": 15, "update": 0, "delete": 0, "replace": 0}
+
+    applied = env.sesctl("apply", config, "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 15 created, 0 updated, 0 deleted, 0 replaced." in applied.stdout
+
+    again = env.sesctl("plan", config, "--detailed-exitcode")
+    assert again.exit_code == 0, again.stdout
+    assert "No changes." in again.stdout
+
+
+def test_every_field_reaches_the_account(env: Env) -> None:
+    env.sesctl("apply", env.example("production.yaml"), "--auto-approve")
+    ses = env.ses()
+    cs = ses.get_configuration_set(ConfigurationSetName="transactional")
+    assert cs["DeliveryOptions"] == {
+        "TlsPolicy": "REQUIRE",
+        "SendingPoolName": "transactional",
+        "MaxDeliverySeconds": 600,
+    }
+    assert cs["TrackingOptions"] == {
+        "CustomRedirectDomain": "click.example.com",
+        "HttpsPolicy": "REQUIRE",
+    }
+    assert cs["VdmOptions"]["GuardianOptions"] == {"OptimizedSharedDelivery": "ENABLED"}
+    assert cs["ArchivingOptions"]["ArchiveArn"].endswith("mailmanager-archive/a-1")
+    assert sorted(cs["SuppressionOptions"]["SuppressedReasons"]) == ["BOUNCE", "COMPLAINT"]
+    tags = {t["Key"]: t["Value"] for t in cs["Tags"]}
+    assert tags == {
+        "sesctl:stack": "acme-prod",
+        "team": "platform",
+        "cost-center": "4711",
+        "tier": "critical",
+    }
+    destinations = ses.get_configuration_set_event_destinations(
+        ConfigurationSetName="transactional"
+    )
+    by_name = {d["Name"]: d for d in destinations["EventDestinations"]}
+    assert by_name["engagement"]["Enabled"] is True
+    assert (
+        by_name["engagement"]["CloudWatchDestination"]["DimensionConfigurations"][0][
+            "DimensionName"
+        ]
+        == "campaign"
+    )
+    marketing = ses.get_configuration_set_event_destinations(ConfigurationSetName="marketing")
+    assert {d["Name"]: d["Enabled"] for d in marketing["EventDestinations"]} == {
+        "to-eventbridge": True,
+        "to-pinpoint": False,
+    }
+    identity = ses.get_email_identity(EmailIdentity="example.com")
+    assert identity["ConfigurationSetName"] == "transactional"
+    assert (
+        json.loads(identity["Policies"]["allow-billing-app"])["Statement"][0]["Effect"] == "Allow"
+    )
+    template = ses.get_email_template(TemplateName="welcome")
+    assert "<h1>Welcome, {{name}}!</h1>" in template["TemplateContent"]["Html"]
+    assert ses.get_dedicated_ip_pool(PoolName="bulk")["DedicatedIpPool"]["ScalingMode"] == "MANAGED"
+
+
+def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None:
+    config = env.example("production.yaml")
+    env.sesctl("apply", config, "--auto-approve")
+    env.reset_calls()
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+    calls = env.calls()
+    # One list page per kind, one tagging page, one read per resource (two for a set).
+    assert calls == {
+        "GetResources": 1,
+        "ListDedicatedIpPools": 1,
+        "ListConfigurationSets": 1,
+        "ListEmailIdentities": 1,
+        "ListEmailTemplates": 1,
+        "GetDedicatedIpPool": 2,
+        "GetConfigurationSet": 2,
+        "GetConfigurationSetEventDestinations": 2,
+        "GetEmailIdentity": 3,
+        "GetEmailTemplate": 2,
+    }

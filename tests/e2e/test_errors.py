@@ -1,0 +1,142 @@
+"""Bad input and failing calls: one plain message, exit 1, no traceback, nothing lost."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+
+from .conftest import Env
+
+HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
+
+
+def assert_plain_error(result, *fragments: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_missing_file(env: Env) -> None:
+    assert_plain_error(env.sesctl("plan", "nope.yaml"), "nope.yaml: file not found")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ("version: 1\nstack: [s\n", ":3:1:", "YAML syntax error"),
+        (HEAD + "identitis: {}\n", ":4:1:", "unknown key (did you mean 'identities'?)"),
+        (
+            HEAD + "templates: {t: {subject: 1, text: [x]}}\n",
+            ":4:36:",
+            "Input should be a valid string",
+        ),
+        (
+            HEAD + "dedicated_ip_pools: {p: {scaling_mode: FAST}}\n",
+            ":4:40:",
+            "'STANDARD' or 'MANAGED'",
+        ),
+        (HEAD + "templates: {}\ntemplates: {}\n", ":5:1:", "duplicate key 'templates'"),
+        (
+            HEAD + "templates: {t: {subject: a, text_file: gone.txt}}\n",
+            ":4:41:",
+            "cannot read gone.txt",
+        ),
+    ],
+)
+def test_bad_config(env: Env, text: str, where: str, what: str) -> None:
+    config = env.write(text)
+    assert_plain_error(env.sesctl("plan", config), f"{config}{where}", what)
+    assert_plain_error(env.sesctl("validate", config), f"{config}{where}", what)
+
+
+def test_dangling_reference_checked_live_by_plan(env: Env) -> None:
+    config = env.write(HEAD + "identities: {a.example.com: {configuration_set_name: ghost}}\n")
+    validated = env.sesctl("validate", config)
+    assert validated.exit_code == 0
+    assert (
+        "refers to configuration set 'ghost', which this file does not define" in validated.stderr
+    )
+    assert_plain_error(env.sesctl("plan", config), "exists neither in the file nor in the account")
+    env.ses().create_configuration_set(ConfigurationSetName="ghost")
+    assert env.sesctl("plan", config).exit_code == 0
+
+
+def test_missing_credentials(env: Env, tmp_path: Path) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        env.monkeypatch.delenv(var)
+    env.monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    env.monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    config = env.write(HEAD + "templates: {}\n")
+    assert_plain_error(env.sesctl("plan", config), "no AWS credentials found")
+
+
+def test_unknown_region_is_refused_before_any_call(env: Env) -> None:
+    config = env.write(HEAD.replace("us-east-1", "mars-north-1") + "templates: {}\n")
+    result = CliRunner().invoke(cli, ["plan", config], catch_exceptions=False)
+    assert_plain_error(result, "unknown AWS region 'mars-north-1'")
+
+
+def test_endpoint_refusing_connections(env: Env) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = env.write(HEAD + "templates: {}\n")
+    args = ["plan", config, "--endpoint-url", f"http://127.0.0.1:{port}", "--max-attempts", "1"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert_plain_error(result, f"cannot connect to http://127.0.0.1:{port}")
+
+
+def test_access_denied(env: Env) -> None:
+    env.ses().create_email_identity(EmailIdentity="a.example.com")
+    env.fault("GetEmailIdentity", "AccessDeniedException", 403)
+    config = env.write(HEAD + "identities: {a.example.com: {}}\n")
+    assert_plain_error(env.sesctl("plan", config), "access denied: GetEmailIdentity is not allowed")
+
+
+def test_throttling_past_the_retries(env: Env) -> None:
+    env.fault("ListEmailTemplates", "TooManyRequestsException", 429)
+    config = env.write(HEAD + "templates: {}\n")
+    assert_plain_error(
+        env.sesctl("plan", config), "SES kept throttling ListEmailTemplates after 2 attempts"
+    )
+
+
+def test_throttling_within_the_retries_is_invisible(env: Env) -> None:
+    env.fault("ListEmailTemplates", "TooManyRequestsException", 429, count=1)
+    config = env.write(HEAD + "templates: {}\n")
+    result = env.sesctl("plan", config)
+    assert result.exit_code == 0 and "No changes." in result.stdout
+
+
+def test_verbose_adds_the_traceback(env: Env) -> None:
+    env.fault("ListEmailTemplates", "AccessDeniedException", 403)
+    config = env.write(HEAD + "templates: {}\n")
+    result = env.sesctl("plan", config, "--verbose")
+    assert result.exit_code == 1 and "Traceback" in result.stderr
+
+
+def test_apply_failing_midway_reports_exactly_and_a_rerun_converges(env: Env) -> None:
+    config = env.write(
+        HEAD + "dedicated_ip_pools: {p: {}}\nconfiguration_sets: {cs: {}}\n"
+        "templates: {a: {subject: a, text: a}, b: {subject: b, text: b}}\n"
+    )
+    env.fault("CreateEmailTemplate", "AccessDeniedException", 403, count=1)
+    failed = env.sesctl("apply", config, "--auto-approve")
+    assert_plain_error(
+        failed,
+        "apply stopped at create template a: access denied",
+        "Applied (2):\n  create dedicated_ip_pool p\n  create configuration_set cs\n",
+        "Not applied (2):\n  create template a\n  create template b\n",
+    )
+    assert "  + created configuration_set cs" in failed.stdout
+    rerun = env.sesctl("apply", config, "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
+    assert "Apply complete: 2 created" in rerun.stdout
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0

@@ -1,0 +1,208 @@
+"""Each kind end to end: create, update, delete/unset, no-op, converge; ownership rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import Env
+
+HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
+
+
+def plan_json(env: Env, config: str) -> dict:
+    result = env.sesctl("plan", config, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def converge(env: Env, text: str) -> dict:
+    """Apply `text`, check the next plan is empty, and return the applied plan."""
+    config = env.write(text)
+    planned = plan_json(env, config)
+    result = env.sesctl("apply", config, "--auto-approve")
+    assert result.exit_code == 0, result.output
+    again = env.sesctl("plan", config, "--detailed-exitcode")
+    assert again.exit_code == 0, again.stdout
+    return planned
+
+
+def actions(planned: dict) -> list[tuple[str, str, str]]:
+    return [(c["action"], c["kind"], c["name"]) for c in planned["changes"]]
+
+
+DESTINATION = (
+    "configuration_sets:\n  cs:\n    event_destinations:\n      d: {{matching_event_types: [SEND],"
+    " sns_destination: {{topic_arn: 'arn:aws:sns:us-east-1:1:t'}}{extra}}}\n"
+)
+POLICY = (
+    "{{Version: '2012-10-17', Statement: [{{Effect: {}, Action: 'ses:SendEmail', Resource: '*',"
+    " Principal: {{AWS: '1'}}}}]}}"
+)
+
+# kind → (file that creates it, file that updates one field, that field, file that deletes it)
+CASES = {
+    "identity": (
+        "identities: {a.example.com: {configuration_set_name: cs}}\n"
+        "configuration_sets: {cs: {}, other: {}}\n",
+        "identities: {a.example.com: {configuration_set_name: other}}\n"
+        "configuration_sets: {cs: {}, other: {}}\n",
+        "configuration_set_name",
+        "identities: {}\nconfiguration_sets: {cs: {}, other: {}}\n",
+    ),
+    "configuration_set": (
+        "configuration_sets: {cs: {delivery_options: {tls_policy: REQUIRE}}}\n",
+        "configuration_sets: {cs: {delivery_options: {tls_policy: OPTIONAL}}}\n",
+        "delivery_options.tls_policy",
+        "configuration_sets: {}\n",
+    ),
+    "event_destination": (
+        DESTINATION.format(extra=""),
+        DESTINATION.format(extra=", enabled: false"),
+        "enabled",
+        "configuration_sets: {cs: {event_destinations: {}}}\n",
+    ),
+    "template": (
+        "templates: {t: {subject: 'Hi {{n}}', text: one}}\n",
+        "templates: {t: {subject: 'Hi {{n}}', text: two}}\n",
+        "text",
+        "templates: {}\n",
+    ),
+    "dedicated_ip_pool": (
+        "dedicated_ip_pools: {p: {scaling_mode: STANDARD}}\n",
+        "dedicated_ip_pools: {p: {scaling_mode: MANAGED}}\n",
+        "scaling_mode",
+        "dedicated_ip_pools: {}\n",
+    ),
+    "identity_policy": (
+        f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Allow')}}}}}}}\n",
+        f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Deny')}}}}}}}\n",
+        "policy",
+        "identities: {a.example.com: {policies: {}}}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_create_update_noop_delete(env: Env, kind: str) -> None:
+    created, updated, field, deleted = CASES[kind]
+    planned = converge(env, HEAD + created)
+    assert next(c for c in planned["changes"] if c["kind"] == kind)["action"] == "create"
+
+    planned = converge(env, HEAD + updated)
+    (change,) = [c for c in planned["changes"] if c["kind"] == kind]
+    assert change["action"] == "update"
+    assert [f["path"] for f in change["fields"]] == [field]
+
+    planned = converge(env, HEAD + deleted)
+    assert [c["action"] for c in planned["changes"] if c["kind"] == kind] == ["delete"]
+
+
+def test_pool_managed_to_standard_is_a_replace_said_out_loud(env: Env) -> None:
+    converge(env, HEAD + "dedicated_ip_pools: {p: {scaling_mode: MANAGED}}\n")
+    config = env.write(HEAD + "dedicated_ip_pools: {p: {scaling_mode: STANDARD}}\n")
+    text = env.sesctl("plan", config).stdout
+    assert (
+        "± replace dedicated_ip_pool p  (scaling_mode MANAGED → STANDARD cannot change in place"
+        in text
+    )
+    converge(env, HEAD + "dedicated_ip_pools: {p: {scaling_mode: STANDARD}}\n")
+    assert (
+        env.ses().get_dedicated_ip_pool(PoolName="p")["DedicatedIpPool"]["ScalingMode"]
+        == "STANDARD"
+    )
+
+
+def test_unset_option_group_field_with_null(env: Env) -> None:
+    converge(
+        env,
+        HEAD
+        + "configuration_sets: {cs: {tracking_options: {custom_redirect_domain: c.example.com}}}\n",
+    )
+    planned = converge(env, HEAD + "configuration_sets: {cs: {tracking_options: null}}\n")
+    assert planned["changes"][0]["fields"][0]["path"] == "tracking_options"
+    assert (
+        "TrackingOptions" not in env.ses().get_configuration_set(ConfigurationSetName="cs")
+        or not (env.ses().get_configuration_set(ConfigurationSetName="cs")["TrackingOptions"])
+    )
+
+
+def test_fields_the_file_leaves_out_keep_their_live_value(env: Env) -> None:
+    env.ses().create_configuration_set(
+        ConfigurationSetName="cs",
+        DeliveryOptions={"TlsPolicy": "REQUIRE", "MaxDeliverySeconds": 900},
+        Tags=[{"Key": "sesctl:stack", "Value": "s"}],
+    )
+    converge(
+        env,
+        HEAD
+        + "configuration_sets:\n  cs:\n"
+        + "    delivery_options: {sending_pool_name: null, tls_policy: OPTIONAL}\n",
+    )
+    delivery = env.ses().get_configuration_set(ConfigurationSetName="cs")["DeliveryOptions"]
+    assert delivery["MaxDeliverySeconds"] == 900 and delivery["TlsPolicy"] == "OPTIONAL"
+
+
+def test_unmanaged_resources_are_listed_and_never_touched(env: Env) -> None:
+    env.ses().create_email_identity(EmailIdentity="legacy.example.com")
+    env.ses().create_email_template(
+        TemplateName="old", TemplateContent={"Subject": "x", "Text": "y"}
+    )
+    planned = converge(env, HEAD + "identities: {}\ntemplates: {}\n")
+    assert planned["changes"] == []
+    assert planned["unmanaged"] == [
+        {"kind": "identity", "name": "legacy.example.com"},
+        {"kind": "template", "name": "old"},
+    ]
+    assert env.ses().get_email_identity(EmailIdentity="legacy.example.com")
+
+
+def test_absent_section_is_not_managed_at_all(env: Env) -> None:
+    converge(env, HEAD + "templates: {t: {subject: a, text: b}}\n")
+    planned = converge(env, HEAD)
+    assert planned["changes"] == [] and planned["unmanaged"] == []
+    assert env.ses().get_email_template(TemplateName="t")
+
+
+def test_untagged_resource_in_the_file_is_adopted(env: Env) -> None:
+    env.ses().create_email_identity(EmailIdentity="a.example.com")
+    planned = converge(env, HEAD + "identities: {a.example.com: {}}\n")
+    (change,) = planned["changes"]
+    assert change["action"] == "update" and change["reason"] == "adopt: tag sesctl:stack=s"
+    tags = env.ses().get_email_identity(EmailIdentity="a.example.com")["Tags"]
+    assert {"Key": "sesctl:stack", "Value": "s"} in tags
+
+
+def test_another_stacks_resource_is_refused_without_takeover(env: Env) -> None:
+    env.ses().create_email_identity(
+        EmailIdentity="a.example.com", Tags=[{"Key": "sesctl:stack", "Value": "other"}]
+    )
+    config = env.write(HEAD + "identities: {a.example.com: {}}\n")
+    refused = env.sesctl("plan", config)
+    assert refused.exit_code == 1
+    assert "identity a.example.com belongs to stack 'other'" in refused.stderr
+    taken = env.sesctl("apply", config, "--auto-approve", "--allow-takeover")
+    assert taken.exit_code == 0, taken.output
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_another_stacks_resources_are_not_pruned(env: Env) -> None:
+    env.ses().create_email_template(
+        TemplateName="theirs",
+        TemplateContent={"Subject": "x", "Text": "y"},
+        Tags=[{"Key": "sesctl:stack", "Value": "other"}],
+    )
+    planned = converge(env, HEAD + "templates: {}\n")
+    assert planned["changes"] == []
+    assert planned["unmanaged"] == [{"kind": "template", "name": "theirs", "owner": "other"}]
+
+
+def test_tags_authoritative_when_listed(env: Env) -> None:
+    converge(env, HEAD + "tags: {team: a}\ntemplates: {t: {subject: a, text: b, tags: {x: '1'}}}\n")
+    planned = converge(
+        env, HEAD + "tags: {team: a}\ntemplates: {t: {subject: a, text: b, tags: {}}}\n"
+    )
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["tags.x"]
+    tags = env.ses().get_email_template(TemplateName="t")["Tags"]
+    assert sorted(t["Key"] for t in tags) == ["sesctl:stack", "team"]
