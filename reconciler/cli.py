@@ -30,7 +30,10 @@ EXIT_CHANGES = 2
 
 def _store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     if value not in (None, False):
-        ctx.find_root().meta[f"sesctl.{param.name}"] = value
+        root = ctx.find_root()
+        root.meta[f"sesctl.{param.name}"] = value
+        if param.name == "verbose" and isinstance(root.command, Group):
+            root.command.verbose = True
     return value
 
 
@@ -163,8 +166,11 @@ def print_plan(plan: Plan, fmt: str) -> None:
 class Group(click.Group):
     """Runs a command and turns every failure into a plain message and an exit code."""
 
+    verbose = False
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
+        self.verbose = False
         try:
             result = super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
@@ -176,23 +182,22 @@ class Group(click.Group):
             exc.show()
             sys.exit(1)
         except SesctlError as exc:
-            _verbose_traceback()
+            self._traceback()
             click.echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
-        except Exception as exc:
-            _verbose_traceback()
+        except Exception as exc:  # the last line of defence against tracebacks
+            self._traceback()
             click.echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo("Run again with --verbose for the traceback.", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
-
-def _verbose_traceback() -> None:
-    if "--verbose" in sys.argv or "-v" in sys.argv:
-        traceback.print_exc()
+    def _traceback(self) -> None:
+        if self.verbose:
+            traceback.print_exc()
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from ..client import Sesv2
+from ..errors import ApiError, SesctlError
 from ..plan import Change, FieldChange
 
 STACK_TAG = "sesctl:stack"
@@ -141,6 +142,37 @@ def update_or_nothing(
     return [Change("update", kind, name, before=live, after=after, fields=fields, reason=reason)]
 
 
+def lifecycle(
+    kind: str,
+    name: str,
+    want: dict[str, Any] | None,
+    live: dict[str, Any] | None,
+    ctx: Context,
+    tags_listed: bool,
+) -> list[Change]:
+    """The change every kind shares: create, delete, or an update that overlays the file.
+
+    `tags_listed` says whether the file lists the resource's own tags (then authoritative).
+    """
+    if want is None:
+        return [Change("delete", kind, name, before=live)] if live is not None else []
+    if live is None:
+        return [Change("create", kind, name, after=want)]
+    reason = ownership_reason(ctx, live.get("tags", {}), kind, name)
+    after = overlay(live, want, frozenset({"tags"}) if tags_listed else frozenset())
+    return update_or_nothing(kind, name, live, after, reason)
+
+
+def read_or_none(client: Sesv2, operation: str, **params: Any) -> dict[str, Any] | None:
+    """A Get… call whose NotFoundException means "does not exist"."""
+    try:
+        return client.call(operation, **params)
+    except ApiError as exc:
+        if exc.code == "NotFoundException":
+            return None
+        raise
+
+
 def ownership_reason(ctx: Context, live_tags: dict[str, str], kind: str, name: str) -> str | None:
     """`adopt` for an untagged live resource; refuse another stack's unless taking over."""
     owner = live_tags.get(STACK_TAG)
@@ -148,8 +180,6 @@ def ownership_reason(ctx: Context, live_tags: dict[str, str], kind: str, name: s
         return f"adopt: tag {STACK_TAG}={ctx.stack}"
     if owner != ctx.stack:
         if not ctx.allow_takeover:
-            from ..errors import SesctlError
-
             raise SesctlError(
                 f"{kind} {name} belongs to stack {owner!r}, not {ctx.stack!r}: "
                 "rename it in the file or pass --allow-takeover"

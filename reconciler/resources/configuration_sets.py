@@ -11,8 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..client import Sesv2, is_not_found
-from ..errors import ApiError
+from ..client import Sesv2
 from ..models import (
     ArchivingOptions,
     ConfigurationSet,
@@ -31,10 +30,10 @@ from .base import (
     desired_tags,
     field_changes,
     from_api,
+    lifecycle,
     managed,
-    overlay,
-    ownership_reason,
     pascal,
+    read_or_none,
     tags_from_api,
     tags_to_api,
     to_api,
@@ -80,18 +79,12 @@ class ConfigurationSets:
         return list(client.pages("ListConfigurationSets", "ConfigurationSets"))
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        try:
-            answer = from_api(client.call("GetConfigurationSet", ConfigurationSetName=name))
-            destinations = event_destinations.read_all(client, name)
-        except ApiError as exc:
-            if is_not_found(exc):
-                return None
-            raise
-        state = {group: normalise_group(group, answer.get(group)) for group in GROUPS}
-        state["tags"] = tags_from_api(
-            [{"Key": t["key"], "Value": t["value"]} for t in answer.get("tags") or []]
-        )
-        state["event_destinations"] = destinations
+        answer = read_or_none(client, "GetConfigurationSet", ConfigurationSetName=name)
+        if answer is None:
+            return None
+        state = {g: normalise_group(g, from_api(answer.get(pascal(g)))) for g in GROUPS}
+        state["tags"] = tags_from_api(answer.get("Tags"))
+        state["event_destinations"] = event_destinations.read_all(client, name)
         return state
 
     def desired(self, model: ConfigurationSet, ctx: Context) -> dict[str, Any]:
@@ -103,29 +96,14 @@ class ConfigurationSets:
     def diff(
         self, name: str, model: ConfigurationSet | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
+        own = _own(live) if live is not None else None
         if model is None:
-            if live is None:
-                return []
-            return [Change("delete", KIND, name, before=_own(live))]
-        want = self.desired(model, ctx)
-        if live is None:
-            return [
-                Change("create", KIND, name, after=want),
-                *event_destinations.diff(name, model.event_destinations, {}),
-            ]
-        reason = ownership_reason(ctx, live["tags"], KIND, name)
-        atomic = frozenset({"tags"} if model.tags is not None else set())
-        before = _own(live)
-        after = overlay(before, want, atomic)
-        for group in GROUPS:
-            after[group] = normalise_group(group, after.get(group))
-        changes: list[Change] = []
-        if fields := field_changes(before, after):
-            changes.append(Change("update", KIND, name, before, after, fields, reason))
-        changes += event_destinations.diff(
-            name, model.event_destinations, live["event_destinations"]
-        )
-        return changes
+            return lifecycle(KIND, name, None, own, ctx, False)
+        live_destinations = live["event_destinations"] if live else {}
+        return [
+            *lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None),
+            *event_destinations.diff(name, model.event_destinations, live_destinations),
+        ]
 
     def apply(self, client: Sesv2, change: Change) -> None:
         name, before, after = change.name, change.before or {}, change.after or {}

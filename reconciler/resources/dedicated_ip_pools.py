@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client import Sesv2, is_not_found
-from ..errors import ApiError
+from ..client import Sesv2
 from ..models import DedicatedIpPool
 from ..plan import Change
 from .base import (
     Context,
     apply_tags,
     desired_tags,
-    field_changes,
-    ownership_reason,
+    lifecycle,
+    read_or_none,
     tags_from_api,
     tags_to_api,
-    update_or_nothing,
 )
 
 KIND = "dedicated_ip_pool"
+REPLACE_REASON = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
 
 
 class DedicatedIpPools:
@@ -35,16 +34,16 @@ class DedicatedIpPools:
         return list(client.pages("ListDedicatedIpPools", "DedicatedIpPools"))
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        try:
-            pool = client.call("GetDedicatedIpPool", PoolName=name)["DedicatedIpPool"]
-            if tags is None:
-                arn = client.arn(self.arn_type, name)
-                tags = tags_from_api(client.call("ListTagsForResource", ResourceArn=arn)["Tags"])
-        except ApiError as exc:
-            if is_not_found(exc):
-                return None
-            raise
-        return {"scaling_mode": pool.get("ScalingMode", "STANDARD"), "tags": tags}
+        answer = read_or_none(client, "GetDedicatedIpPool", PoolName=name)
+        if answer is None:
+            return None
+        if tags is None:  # GetDedicatedIpPool carries no tags
+            arn = client.arn(self.arn_type, name)
+            tags = tags_from_api(client.call("ListTagsForResource", ResourceArn=arn)["Tags"])
+        return {
+            "scaling_mode": answer["DedicatedIpPool"].get("ScalingMode", "STANDARD"),
+            "tags": tags,
+        }
 
     def desired(self, model: DedicatedIpPool, ctx: Context) -> dict[str, Any]:
         return {"scaling_mode": model.scaling_mode, "tags": desired_tags(ctx, model.tags)}
@@ -52,26 +51,24 @@ class DedicatedIpPools:
     def diff(
         self, name: str, model: DedicatedIpPool | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
-        if model is None:
-            return [Change("delete", KIND, name, before=live)] if live else []
-        want = self.desired(model, ctx)
-        if live is None:
-            return [Change("create", KIND, name, after=want)]
-        reason = ownership_reason(ctx, live["tags"], KIND, name)
-        tags = want["tags"] if model.tags is not None else {**live["tags"], **want["tags"]}
-        after = {**live, "scaling_mode": want["scaling_mode"], "tags": tags}
-        if live["scaling_mode"] == "MANAGED" and after["scaling_mode"] == "STANDARD":
-            fields = field_changes(live, after)
-            why = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
-            return [Change("replace", KIND, name, live, after, fields, why)]
-        return update_or_nothing(KIND, name, live, after, reason)
+        want = self.desired(model, ctx) if model else None
+        changes = lifecycle(
+            KIND, name, want, live, ctx, model is not None and model.tags is not None
+        )
+        for change in changes:
+            modes = (
+                (change.before or {}).get("scaling_mode"),
+                (change.after or {}).get("scaling_mode"),
+            )
+            if change.action == "update" and modes == ("MANAGED", "STANDARD"):
+                change.action, change.reason = "replace", REPLACE_REASON
+        return changes
 
     def apply(self, client: Sesv2, change: Change) -> None:
-        name, before, after = change.name, change.before, change.after
+        name, before, after = change.name, change.before or {}, change.after or {}
         if change.action in ("delete", "replace"):
             client.call("DeleteDedicatedIpPool", PoolName=name)
         if change.action in ("create", "replace"):
-            assert after is not None
             client.call(
                 "CreateDedicatedIpPool",
                 PoolName=name,
@@ -79,7 +76,6 @@ class DedicatedIpPools:
                 Tags=tags_to_api(after["tags"]),
             )
         if change.action == "update":
-            assert before is not None and after is not None
             if before["scaling_mode"] != after["scaling_mode"]:
                 client.call(
                     "PutDedicatedIpPoolScalingAttributes",

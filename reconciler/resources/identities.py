@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client import Sesv2, is_not_found
-from ..errors import ApiError
+from ..client import Sesv2
 from ..models import Identity
 from ..plan import Change
 from . import identity_policies
@@ -16,11 +15,10 @@ from .base import (
     Context,
     apply_tags,
     desired_tags,
-    overlay,
-    ownership_reason,
+    lifecycle,
+    read_or_none,
     tags_from_api,
     tags_to_api,
-    update_or_nothing,
 )
 
 KIND = "identity"
@@ -36,12 +34,9 @@ class Identities:
         return [item["IdentityName"] for item in items]
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        try:
-            answer = client.call("GetEmailIdentity", EmailIdentity=name)
-        except ApiError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        answer = read_or_none(client, "GetEmailIdentity", EmailIdentity=name)
+        if answer is None:
+            return None
         return {
             "configuration_set_name": answer.get("ConfigurationSetName"),
             "tags": tags_from_api(answer.get("Tags")),
@@ -60,20 +55,12 @@ class Identities:
     def diff(
         self, name: str, model: Identity | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
+        own = _own(live) if live is not None else None
         if model is None:
-            return [Change("delete", KIND, name, before=_own(live))] if live else []
-        want = self.desired(model, ctx)
-        if live is None:
-            return [
-                Change("create", KIND, name, after=want),
-                *identity_policies.diff(name, model.policies, {}),
-            ]
-        reason = ownership_reason(ctx, live["tags"], KIND, name)
-        atomic = frozenset({"tags"} if model.tags is not None else set())
-        before = _own(live)
+            return lifecycle(KIND, name, None, own, ctx, False)
         return [
-            *update_or_nothing(KIND, name, before, overlay(before, want, atomic), reason),
-            *identity_policies.diff(name, model.policies, live["policies"]),
+            *lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None),
+            *identity_policies.diff(name, model.policies, live["policies"] if live else {}),
         ]
 
     def apply(self, client: Sesv2, change: Change) -> None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client import Sesv2, is_not_found
-from ..errors import ApiError
+from ..client import Sesv2
 from ..models import Template
 from ..plan import Change
 from .base import (
     Context,
     apply_tags,
     desired_tags,
-    overlay,
-    ownership_reason,
+    lifecycle,
+    read_or_none,
     tags_from_api,
     tags_to_api,
-    update_or_nothing,
 )
 
 KIND = "template"
@@ -37,12 +35,9 @@ class Templates:
         return [item["TemplateName"] for item in items]
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        try:
-            answer = client.call("GetEmailTemplate", TemplateName=name)
-        except ApiError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        answer = read_or_none(client, "GetEmailTemplate", TemplateName=name)
+        if answer is None:
+            return None
         content = answer.get("TemplateContent", {})
         state: dict[str, Any] = {part: content.get(part.capitalize()) for part in PARTS}
         state["tags"] = tags_from_api(answer.get("Tags")) if "Tags" in answer else (tags or {})
@@ -56,14 +51,8 @@ class Templates:
     def diff(
         self, name: str, model: Template | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
-        if model is None:
-            return [Change("delete", KIND, name, before=live)] if live else []
-        want = self.desired(model, ctx)
-        if live is None:
-            return [Change("create", KIND, name, after=want)]
-        reason = ownership_reason(ctx, live["tags"], KIND, name)
-        atomic = frozenset({"tags"} if model.tags is not None else set())
-        return update_or_nothing(KIND, name, live, overlay(live, want, atomic), reason)
+        want = self.desired(model, ctx) if model else None
+        return lifecycle(KIND, name, want, live, ctx, model is not None and model.tags is not None)
 
     def apply(self, client: Sesv2, change: Change) -> None:
         name, before, after = change.name, change.before or {}, change.after or {}
