@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 import json
 from typing import Any
 
@@ -120,8 +121,8 @@ def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
 
 
 def _details(change: Change) -> str:
-    title = f"{SYMBOL[change.action]} {change.action} <code>{change.address}</code>"
+    title = f"{SYMBOL[change.action]} {change.action} <code>{html.escape(change.address)}</code>"
     if change.reason:
-        title += f" — {change.reason}"
+        title += f" — {html.escape(change.reason)}"
     body = "\n".join(field_lines(change)) or "(no fields)"
     return f"\n<details><summary>{title}</summary>\n\n```\n{body}\n```\n</details>\n"
