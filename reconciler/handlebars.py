@@ -1,0 +1,501 @@
+"""Offline Handlebars for SES email templates: parse, render with test data, list variables.
+
+`sesctl validate` must catch before sending what SES reports only afterwards: a template that
+does not parse, or one that reads a variable its data lacks (SES then publishes a
+RENDERING_FAILURE event and drops the mail). SES's guide ("advanced email personalization")
+documents nested attributes, `each`, `if` and inline partials on top of Handlebars' built-in
+helpers; this module implements that subset and rejects the rest loudly.
+
+Accepted: `{{path}}` (HTML-escaped as Handlebars does), `{{{path}}}` and `{{&path}}` (raw);
+paths `a.b.c`, `a/b`, `this`, `.`, `this.a`, `./a`, `../a` (repeatable), `[any key]`, numeric
+segments into lists, a list's `length`, `@index`, `@key`, `@first`, `@last`, `@root`;
+`#if`, `#unless`, `#each` (lists and objects) and `#with`, each with `{{else}}` and
+`{{else if x}}`-style chains; inline partials `{{#*inline "name"}}...{{/inline}}` called as
+`{{> name}}`; comments `{{! }}` and `{{!-- --}}`; `~` whitespace control and standalone-line
+stripping; `\\{{` literals (`\\\\{{` puts a backslash before a live mustache).
+
+Rejected with TemplateSyntaxError: other helpers and decorators, helper arguments (literals,
+`k=v`, subexpressions), block parameters `as |x|`, `{{^x}}` sections, partial blocks, partials
+with arguments, unknown, recursive or twice-defined partials, `@../` paths, raw blocks.
+
+A missing path is an error where its value is output or is an #each/#with target, and merely
+falsy as an #if/#unless condition. SES's guide says SES itself does not HTML-escape values;
+escaping here changes only the text produced, never which templates pass.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+
+class TemplateSyntaxError(ValueError):
+    """A template outside the accepted subset; line and column (1-based) of the bad tag."""
+
+    message: str
+    line: int
+    column: int
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"{message} (line {line}, column {column})")
+        self.message, self.line, self.column = message, line, column
+
+
+class MissingVariableError(KeyError):
+    """A rendered expression reads a path absent from the data: SES would drop the mail."""
+
+    path: str
+    line: int
+    column: int
+
+    def __init__(self, path: str, line: int, column: int) -> None:
+        super().__init__(path)
+        self.path, self.line, self.column = path, line, column
+
+    def __str__(self) -> str:
+        return f"{self.path!r} is not in the data (line {self.line}, column {self.column})"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A reference as written; scope is ctx, data (`@x`) or root (`@root`); depth counts `../`."""
+
+    text: str
+    scope: str
+    depth: int
+    parts: tuple[str, ...]
+
+
+@dataclass
+class Var:
+    """`{{path}}` (escaped) or `{{{path}}}` / `{{&path}}` (raw), at pos (line, column)."""
+
+    path: Path
+    escape: bool
+    pos: tuple[int, int]
+
+
+@dataclass
+class Block:
+    """`{{#helper path}}body{{else}}inverse{{/helper}}`; inverse is None without an else."""
+
+    helper: str
+    path: Path
+    body: list[Node]
+    inverse: list[Node] | None
+    pos: tuple[int, int]
+
+
+@dataclass
+class PartialCall:
+    """`{{> name}}`; indent (of a call alone on its line) goes before every line it renders."""
+
+    name: str
+    indent: str
+    pos: tuple[int, int]
+
+
+Node = str | Var | Block | PartialCall  # a str is literal text
+
+
+@dataclass
+class Template:
+    """A parsed template: its top-level nodes and its inline partials by name."""
+
+    body: list[Node]
+    partials: dict[str, list[Node]] = field(default_factory=dict)
+
+
+@dataclass
+class _Tag:
+    """One lexed mustache, before nesting; left/right mean `{{~` / `~}}`."""
+
+    kind: str  # var raw open close else comment partial inline
+    pos: tuple[int, int]
+    left: bool
+    right: bool
+    name: str = ""
+    path: Path | None = None
+    indent: str = ""
+
+
+_BLOCKS = ("if", "unless", "each", "with")
+_ID = r"[^\s!\"#%&'()*+,./;<=>@\[\\\]^`{|}~]+"
+_SEG = re.compile(rf"\.\.|\.|\[[^\]]*\]|{_ID}")
+_WORD = re.compile(r"""(?:\[[^\]]*\]|"[^"]*"|'[^']*'|[^\s\["'])+""")
+_HTML = ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#x60;", "&#x3D;"]
+_ESCAPES = str.maketrans(dict(zip("&<>\"'`=", _HTML, strict=True)))
+_MISSING = object()
+_MAX_DEPTH = 100  # keeps rendering well inside Python's recursion limit
+_Fail = Callable[[str], NoReturn]
+
+
+def _words(text: str, fail: _Fail) -> list[str]:
+    """Whitespace-separated words, keeping `[...]` and quoted strings whole."""
+    words, pos = [], 0
+    for m in _WORD.finditer(text):
+        if text[pos : m.start()].strip():
+            break
+        words.append(m.group())
+        pos = m.end()
+    if text[pos:].strip():
+        fail(f"invalid expression {text.strip()!r}")
+    return words
+
+
+def _path(text: str, fail: _Fail) -> Path:
+    """Parse one path expression the way Handlebars splits it."""
+    scope, rest = ("data", text[1:]) if text.startswith("@") else ("ctx", text)
+    segs, pos = [], 0
+    while m := _SEG.match(rest, pos):
+        segs.append(m.group())
+        pos = m.end() + 1
+        if pos > len(rest) or rest[pos - 1] not in "./":
+            break
+    if not text or pos != len(rest) + 1:
+        fail(f"invalid path {text!r}" if text else "empty expression")
+    depth, parts = 0, []
+    for seg in segs:
+        if seg in ("..", ".", "this") and (parts or scope != "ctx"):
+            fail(f"invalid path {text!r}")
+        elif seg in ("..", ".", "this"):
+            depth += seg == ".."
+        else:
+            parts.append(seg[1:-1] if seg.startswith("[") else seg)
+    if scope == "data" and parts[0] == "root":
+        scope, parts = "root", parts[1:]
+    return Path(text, scope, depth, tuple(parts))
+
+
+def _tag(src: str, i: int, line: int) -> tuple[_Tag, int]:
+    """Lex the mustache at offset i on the given line; return it and the offset after it."""
+    pos = (line, i - src.rfind("\n", 0, i))
+
+    def fail(message: str) -> NoReturn:
+        raise TemplateSyntaxError(message, *pos)
+
+    left = src.startswith("~", i + 2)
+    j = i + 2 + left
+    if src.startswith(("!--", "{"), j):
+        comment = src[j] == "!"
+        m = re.compile(r"--(~?)\}\}" if comment else r"\}(~?)\}\}").search(src, j + 1 + 2 * comment)
+        inner = src[j + 1 : m.start()] if m else "}}"
+        if comment and m:
+            return _Tag("comment", pos, left, bool(m.group(1))), m.end()
+        if not m or "}}" in inner or "{{" in inner:
+            fail("unterminated comment: no '--}}'" if comment else "unterminated '{{{': no '}}}'")
+        if not m.group(1) and src.startswith("}", m.end()):
+            fail("'}}}}' ends a raw block, not '{{{': separate the last '}'")
+        return _Tag("raw", pos, left, bool(m.group(1)), path=_path(inner.strip(), fail)), m.end()
+    k = src.find("}}", j)
+    if k == -1:
+        fail("unterminated mustache: no '}}'")
+    right = src[k - 1] == "~" and k > j
+    body = src[j : k - right].strip()
+
+    def mk(kind: str, name: str = "", path: Path | None = None) -> tuple[_Tag, int]:
+        return _Tag(kind, pos, left, right, name, path), k + 2
+
+    def block(kind: str, words: list[str]) -> tuple[_Tag, int]:
+        if not words or words[0] not in _BLOCKS:
+            name = words[0] if words else ""
+            fail(f"unknown block helper {name!r}: only if, unless, each and with exist in SES")
+        if len(words) != 2:
+            fail(f"#{words[0]} takes exactly one path argument")
+        return mk(kind, words[0], _path(words[1], fail))
+
+    if src.startswith("!", j):
+        return mk("comment")
+    if not right and src.startswith("}", k + 2) and body != "else":
+        fail("'}}}' ends a '{{{' mustache, not '{{': separate the last '}'")
+    if "{{" in body:
+        fail("unterminated mustache: no '}}'")
+    head = src[j] if src[j] in "#/>^&" else ""
+    if not head and body[:1] in ("#", "/", ">", "^", "&", "!"):
+        fail(f"no space is allowed between '{{{{' and '{body[0]}'")
+    rest = body[1:].strip() if head else body
+    words = _words(rest if head in ("#", "/", ">") else body, fail) if body else []
+    if not body:
+        fail("empty expression")
+    if head == "#" and rest.startswith("*"):
+        words = _words(rest[1:], fail)
+        if len(words) != 2 or words[0] != "inline" or words[1][:1] not in "\"'":
+            fail('the only decorator is {{#*inline "name"}}')
+        return mk("inline", words[1][1:-1])
+    if head == "#" and rest.startswith(">"):
+        fail("partial blocks {{#> name}} are not supported")
+    if head == "#":
+        return block("open", words)
+    if head in ("/", ">") and len(words) != 1:
+        fail("a closing tag names only its block" if head == "/" else "partials take no arguments")
+    if head == "/":
+        return mk("close", words[0])
+    if head == ">":
+        return mk("partial", words[0][1:-1] if words[0][:1] in "\"'" else words[0])
+    if head == "^":
+        fail("{{^...}} sections are not supported: use {{#unless}} or {{else}}")
+    if head == "&":
+        return mk("raw", path=_path(rest, fail))
+    if words[0] == "else":
+        return mk("else") if len(words) == 1 else block("else", words[1:])
+    if len(words) > 1:
+        fail(f"helper calls are not supported: {{{{{body}}}}}")
+    return mk("var", path=_path(body, fail))
+
+
+def _lex(src: str) -> list[str | _Tag]:
+    """Split the source into text and tags, honouring `\\{{` escapes as Handlebars' lexer does."""
+    out: list[str | _Tag] = []
+    text, start, search, line, seen = "", 0, 0, 1, 0
+    while (i := src.find("{{", search)) != -1:
+        line, seen = line + src.count("\n", seen, i), i
+        escaped = i > start and src[i - 1] == "\\"
+        double = escaped and i - 1 > start and src[i - 2] == "\\"
+        text += src[start : i - 1 if escaped else i]
+        if escaped and not double:  # a literal "{{" and what follows up to the next mustache
+            start, search = i, i + 2
+            continue
+        out += [text] if text else []
+        tag, start = _tag(src, i, line)
+        text, search = "", start
+        out.append(tag)
+    text += src[start:]
+    return [*out, text] if text else out
+
+
+def _strip(tokens: list[str | _Tag]) -> list[str | _Tag]:
+    """Apply `~` and the standalone rule: a block, else, comment or partial tag alone on its
+    line takes that line's indentation and newline with it."""
+    n, alone = len(tokens), [False] * len(tokens)
+    for k, tag in enumerate(tokens):
+        if isinstance(tag, str) or tag.kind in ("var", "raw"):
+            continue
+        prev, after = tokens[k - 1] if k else "", tokens[k + 1] if k + 1 < n else ""
+        prev_ok = k == 0 or (
+            isinstance(prev, str) and re.search(r"\n[ \t]*$" if k > 1 else r"(^|\n)[ \t]*$", prev)
+        )
+        next_ok = k == n - 1 or (
+            isinstance(after, str)
+            and re.match(r"[ \t]*(\r?\n|$)" if k + 2 == n else r"[ \t]*\r?\n", after)
+        )
+        alone[k] = bool(prev_ok and next_ok)
+        if alone[k] and isinstance(prev, str):
+            tag.indent = prev[len(prev.rstrip(" \t")) :]
+    out = list(tokens)
+    for k, text in enumerate(tokens):
+        if isinstance(text, _Tag):
+            continue
+        left, right = tokens[k - 1] if k else None, tokens[k + 1] if k + 1 < n else None
+        if isinstance(left, _Tag) and left.right:
+            text = text.lstrip()
+        elif isinstance(left, _Tag) and alone[k - 1]:
+            text = re.sub(r"^[ \t]*\r?\n?", "", text)
+        if isinstance(right, _Tag) and right.left:
+            text = text.rstrip()
+        elif isinstance(right, _Tag) and alone[k + 1]:
+            text = text.rstrip(" \t")
+        out[k] = text
+    return out
+
+
+def parse(source: str) -> Template:
+    """Parse SES Handlebars source; TemplateSyntaxError for anything outside the subset."""
+    template = Template([])
+    stack: list[tuple[Block, str, bool]] = []  # open block, its opener's name, opened by else?
+    for tok in _strip(_lex(source)):
+        top = stack[-1][0] if stack else None
+        target = template.body if top is None else top.body if top.inverse is None else top.inverse
+        if isinstance(tok, str):
+            target += [tok] if tok else []
+        elif tok.kind in ("var", "raw") and tok.path:
+            target.append(Var(tok.path, tok.kind == "var", tok.pos))
+        elif tok.kind == "partial":
+            target.append(PartialCall(tok.name, tok.indent, tok.pos))
+        elif tok.kind in ("open", "inline"):
+            node = Block(tok.name, tok.path or Path("", "ctx", 0, ()), [], None, tok.pos)
+            target += [node] if tok.kind == "open" else []
+            stack.append((node, tok.name if tok.kind == "open" else "inline", False))
+            if len(stack) > _MAX_DEPTH:
+                raise TemplateSyntaxError(f"blocks nest deeper than {_MAX_DEPTH}", *tok.pos)
+        elif tok.kind == "else":
+            if top is not None and top.inverse is not None:
+                raise TemplateSyntaxError("a second {{else}} in one block", *tok.pos)
+            if top is None or stack[-1][1] == "inline":
+                raise TemplateSyntaxError("{{else}} outside an if/unless/each/with block", *tok.pos)
+            top.inverse = []
+            if tok.path:
+                top.inverse.append(node := Block(tok.name, tok.path, [], None, tok.pos))
+                stack.append((node, stack[-1][1], True))
+        elif tok.kind == "close":
+            if not stack:
+                raise TemplateSyntaxError(f"{{{{/{tok.name}}}}} closes no open block", *tok.pos)
+            while stack[-1][2]:
+                stack.pop()
+            node, name, _ = stack.pop()
+            if tok.name != name:
+                where = f"line {node.pos[0]}, column {node.pos[1]}"
+                msg = f"{{{{/{tok.name}}}}} does not match {{{{#{name}}}}} opened at {where}"
+                raise TemplateSyntaxError(msg, *tok.pos)
+            if name == "inline" and node.helper in template.partials:
+                raise TemplateSyntaxError(f"partial {node.helper!r} is defined twice", *node.pos)
+            if name == "inline":
+                template.partials[node.helper] = node.body
+    if stack:
+        node, name, _ = next(frame for frame in reversed(stack) if not frame[2])
+        raise TemplateSyntaxError(f"{{{{#{name}}}}} is never closed", *node.pos)
+    _check_partials(template)
+    return template
+
+
+def _calls(nodes: list[Node]) -> Iterator[PartialCall]:
+    """Every partial call in a node list, nested blocks included."""
+    for node in nodes:
+        if isinstance(node, PartialCall):
+            yield node
+        elif isinstance(node, Block):
+            yield from _calls([*node.body, *(node.inverse or [])])
+
+
+def _check_partials(template: Template) -> None:
+    """Reject calls to undefined partials, and partials that end up calling themselves."""
+    calls = {name: list(_calls(body)) for name, body in template.partials.items()}
+    for call in [*_calls(template.body), *(c for found in calls.values() for c in found)]:
+        if call.name not in calls:
+            raise TemplateSyntaxError(f"unknown partial {call.name!r}", *call.pos)
+
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        for call in calls[name]:
+            if call.name in trail:
+                raise TemplateSyntaxError(f"partial {call.name!r} calls itself", *call.pos)
+            if len(trail) >= _MAX_DEPTH:
+                raise TemplateSyntaxError(f"partials nest deeper than {_MAX_DEPTH}", *call.pos)
+            if call.name not in done:
+                visit(call.name, (*trail, call.name))
+        done.add(name)
+
+    for name in calls:
+        visit(name, (name,))
+
+
+def _empty(value: Any) -> bool:
+    """Handlebars' isEmpty: what #with and #each treat as nothing."""
+    if value is None or value is False or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return isinstance(value, str | list | tuple) and not value
+
+
+def _text(value: Any) -> str:
+    """JavaScript's string conversion of a JSON value."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value).lower()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, list | tuple):
+        return ",".join(_text(item) for item in value)
+    return "[object Object]" if isinstance(value, Mapping) else str(value)
+
+
+def _lookup(path: Path, stack: tuple[Any, ...], data: Mapping[str, Any]) -> Any:
+    """The value a path names in the context stack (innermost last) and @-data, or _MISSING."""
+    parts = path.parts
+    if path.scope == "root":
+        value = stack[0]
+    elif path.scope == "data":
+        value, parts = data.get(parts[0], _MISSING), parts[1:]
+    else:
+        value = stack[-1 - path.depth] if path.depth < len(stack) else _MISSING
+    for part in parts:
+        if isinstance(value, Mapping):
+            value = value.get(part, _MISSING)
+        elif isinstance(value, list | tuple) and part == "length":
+            value = len(value)
+        elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
+def render(template: Template, data: Mapping[str, Any]) -> str:
+    """Render as SES would; MissingVariableError at the first path a rendered branch lacks."""
+    out: list[str] = []
+
+    def emit(nodes: list[Node], stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
+        """Render nodes in a context stack (innermost last) with @-data `at`."""
+        for node in nodes:
+            if isinstance(node, str):
+                out.append(node)
+            elif isinstance(node, PartialCall):
+                mark = len(out)
+                emit(template.partials[node.name], stack, at)
+                *lines, tail = "".join(out[mark:]).split("\n")
+                lines = [node.indent + line for line in lines] + [tail and node.indent + tail]
+                out[mark:] = ["\n".join(lines)]
+            else:
+                block(node, _lookup(node.path, stack, at), stack, at)
+
+    def block(node: Var | Block, value: Any, stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
+        """Render one variable or block whose path has the given value."""
+        if value is _MISSING and not (isinstance(node, Block) and node.helper in ("if", "unless")):
+            raise MissingVariableError(node.path.text, *node.pos)
+        if isinstance(node, Var):
+            out.append(_text(value).translate(_ESCAPES) if node.escape else _text(value))
+        elif node.helper in ("if", "unless"):
+            zero = isinstance(value, int | float) and value == 0
+            truthy = value is not _MISSING and not _empty(value) and not zero
+            emit((node.body if truthy == (node.helper == "if") else node.inverse) or [], stack, at)
+        elif node.helper == "with" and not _empty(value):
+            emit(node.body, stack if value is stack[-1] else (*stack, value), at)
+        else:
+            items: list[tuple[Any, Any]] = []
+            if node.helper == "each" and isinstance(value, Mapping):
+                items = list(value.items())
+            elif node.helper == "each" and isinstance(value, list | tuple):
+                items = list(enumerate(value))
+            if not items:
+                emit(node.inverse or [], stack, at)
+            for index, (key, item) in enumerate(items):
+                last = index == len(items) - 1
+                frame = {**at, "key": key, "index": index, "first": index == 0, "last": last}
+                emit(node.body, (*stack, item), frame)
+
+    emit(template.body, (data,), {})
+    return "".join(out)
+
+
+def variables(template: Template) -> set[str]:
+    """Dotted paths read from the root context (also through #with), not from #each items."""
+    found: set[str] = set()
+
+    def resolve(path: Path, scope: tuple[str | None, ...]) -> str | None:
+        base = "" if path.scope == "root" else None
+        if path.scope == "ctx" and path.depth < len(scope):
+            base = scope[-1 - path.depth]
+        full = None if base is None else ".".join(p for p in (base, *path.parts) if p)
+        found.update([full] if full else [])
+        return full
+
+    def walk(nodes: list[Node], scope: tuple[str | None, ...], active: frozenset[str]) -> None:
+        for node in nodes:
+            if isinstance(node, Var):
+                resolve(node.path, scope)
+            elif isinstance(node, PartialCall) and node.name not in active:
+                walk(template.partials[node.name], scope, active | {node.name})
+            elif isinstance(node, Block):
+                full, inner = resolve(node.path, scope), scope
+                if node.helper == "each":
+                    inner = (*scope, None)
+                elif node.helper == "with" and (node.path.parts or node.path.depth):
+                    inner = (*scope, full)
+                walk(node.body, inner, active)
+                walk(node.inverse or [], scope, active)
+
+    walk(template.body, ("",), frozenset())
+    return found
