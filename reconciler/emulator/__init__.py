@@ -1,0 +1,90 @@
+"""The embedded SES v2 emulator: moto's server on loopback, extended where moto falls short.
+
+moto 5.2.1 serves part of SES v2 and the Resource Groups Tagging API; the modules here answer
+the SES v2 operations sesctl calls that moto lacks or gets wrong (each module's docstring
+names the differences from SES), on moto's own objects, so both APIs see one account.
+Sources: the SES v2 API reference and botocore's sesv2 service model (shapes, defaults).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+import threading
+from pathlib import Path
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.ses.models import ses_backends
+from moto.sesv2.models import sesv2_backends
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .server import Extensions
+
+__all__ = ["Emulator"]
+
+
+class Emulator:
+    """Serve the emulator on host:port (0 picks a free port); persist state to a file."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None
+    ) -> None:
+        self.host, self.port, self.state_file = host, port, state_file
+        self.url = ""
+        self.app = Extensions(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        """Load saved state if any, then serve in a daemon thread."""
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._load_state()
+        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        self.url = f"http://{self.host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until interrupted; save state on the way out."""
+        if self._thread is None:
+            self.start()
+        try:
+            assert self._thread is not None
+            while self._thread.is_alive():
+                self._thread.join(timeout=1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Pickle moto's SES backends (with our extras hung on them), atomically."""
+        if self.state_file is None:
+            return
+        with self.app.lock:
+            data = pickle.dumps((dict(ses_backends), dict(sesv2_backends)))
+        directory = self.state_file.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".emulator-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temporary, self.state_file)
+
+    def _load_state(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        ses, sesv2 = pickle.loads(self.state_file.read_bytes())
+        ses_backends.clear()
+        ses_backends.update(ses)
+        sesv2_backends.clear()
+        sesv2_backends.update(sesv2)

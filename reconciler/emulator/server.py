@@ -1,0 +1,157 @@
+"""The WSGI layer: SES v2 requests moto lacks go to our handlers, the rest to moto.
+
+It also serves the test controls under /_sesctl/: call counters, injected faults, reset.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from moto.core.base_backend import BackendDict
+
+from . import configuration_sets, dedicated_ip_pools, identities, router, tags, templates
+from .state import ApiFailure, Call
+
+HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
+    **identities.HANDLERS,
+    **configuration_sets.HANDLERS,
+    **templates.HANDLERS,
+    **dedicated_ip_pools.HANDLERS,
+    **tags.HANDLERS,
+}
+TAGGING_TARGET = "ResourceGroupsTaggingAPI_20170126."
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+
+StartResponse = Callable[..., Any]
+
+
+@dataclass
+class Fault:
+    code: str
+    status: int
+    message: str
+    remaining: int | None  # None: every call until cleared
+
+
+class Extensions:
+    """WSGI middleware in front of moto's server app."""
+
+    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+        self.moto_app = moto_app
+        self.lock = threading.RLock()
+        self.calls: Counter[str] = Counter()
+        self.faults: dict[str, Fault] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if path.startswith("/_sesctl/"):
+            return self._control(method, path, _body(environ), start_response)
+        body = _body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith(TAGGING_TARGET):
+            operation, params, ours = target[len(TAGGING_TARGET) :], _json(body), False
+            ours = operation == "GetResources" and tags.ses_only(params)
+        elif (routed := router.match(method, path)) is not None:
+            operation, uri_params = routed
+            query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+            params = {**query, **_json(body), **uri_params}
+            ours = operation in HANDLERS
+        else:
+            return self.moto_app(environ, start_response)
+        with self.lock:
+            self.calls[operation] += 1
+            fault = self._take_fault(operation)
+        if fault is not None:
+            return _error(start_response, ApiFailure(fault.status, fault.code, fault.message))
+        if not ours:
+            return self.moto_app(environ, start_response)
+        call = Call(operation, _region(environ), params)
+        handler = tags.get_resources if operation == "GetResources" else HANDLERS[operation]
+        try:
+            with self.lock:
+                answer = handler(call)
+        except ApiFailure as failure:
+            return _error(start_response, failure)
+        return _respond(start_response, 200, answer)
+
+    def _take_fault(self, operation: str) -> Fault | None:
+        fault = self.faults.get(operation)
+        if fault is None:
+            return None
+        if fault.remaining is not None:
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                del self.faults[operation]
+        return fault
+
+    def _control(
+        self, method: str, path: str, body: bytes, start: StartResponse
+    ) -> Iterable[bytes]:
+        with self.lock:
+            if path == "/_sesctl/calls" and method == "GET":
+                return _respond(start, 200, {"calls": dict(self.calls)})
+            if path == "/_sesctl/calls" and method == "DELETE":
+                self.calls.clear()
+                return _respond(start, 200, {})
+            if path == "/_sesctl/faults" and method == "POST":
+                rule = _json(body)
+                self.faults[rule["operation"]] = Fault(
+                    rule.get("code", "InternalFailure"),
+                    int(rule.get("status", 500)),
+                    rule.get("message", "injected fault"),
+                    rule.get("count"),
+                )
+                return _respond(start, 200, {})
+            if path == "/_sesctl/faults" and method == "DELETE":
+                self.faults.clear()
+                return _respond(start, 200, {})
+            if path == "/_sesctl/reset" and method == "POST":
+                BackendDict.reset()
+                self.faults.clear()
+                self.calls.clear()
+                return _respond(start, 200, {})
+        return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    return json.loads(body) if body.strip() else {}
+
+
+def _region(environ: dict[str, Any]) -> str:
+    found = _REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return found.group(1) if found else "us-east-1"
+
+
+def _respond(start: StartResponse, status: int, answer: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(answer).encode()
+    reason = {200: "OK", 404: "Not Found"}.get(status, "Error")
+    start(
+        f"{status} {reason}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _error(start: StartResponse, failure: ApiFailure) -> list[bytes]:
+    data = json.dumps({"__type": failure.code, "message": failure.message}).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-ErrorType", failure.code),
+    ]
+    start(f"{failure.status} Error", headers)
+    return [data]

@@ -1,0 +1,64 @@
+"""Email templates (moto 5.2.1 has none in SES v2): content, tags, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .state import Call, Template, already_exists, not_found, page
+
+ARN_TYPE = "template"
+
+
+def _template(call: Call) -> tuple[str, Template]:
+    name = call.params["TemplateName"]
+    template = call.extras.templates.get(name)
+    if template is None:
+        raise not_found(f"Template {name}")
+    return name, template
+
+
+def create(call: Call) -> dict[str, Any]:
+    name = call.params["TemplateName"]
+    if name in call.extras.templates:
+        raise already_exists(f"Template {name}")
+    call.extras.templates[name] = Template(dict(call.params["TemplateContent"]))
+    call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
+    return {}
+
+
+def get(call: Call) -> dict[str, Any]:
+    name, template = _template(call)
+    return {
+        "TemplateName": name,
+        "TemplateContent": template.content,
+        "Tags": call.tags(ARN_TYPE, name),
+    }
+
+
+def update(call: Call) -> dict[str, Any]:
+    _, template = _template(call)
+    template.content = dict(call.params["TemplateContent"])
+    return {}
+
+
+def delete(call: Call) -> dict[str, Any]:
+    name, _ = _template(call)
+    del call.extras.templates[name]
+    call.drop_tags(ARN_TYPE, name)
+    return {}
+
+
+def list_all(call: Call) -> dict[str, Any]:
+    templates = call.extras.templates
+    names, token = page(list(templates), call.params, default_size=10)
+    items = [{"TemplateName": n, "CreatedTimestamp": templates[n].created} for n in names]
+    return {"TemplatesMetadata": items, **({"NextToken": token} if token else {})}
+
+
+HANDLERS = {
+    "CreateEmailTemplate": create,
+    "GetEmailTemplate": get,
+    "UpdateEmailTemplate": update,
+    "DeleteEmailTemplate": delete,
+    "ListEmailTemplates": list_all,
+}
