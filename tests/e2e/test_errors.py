@@ -18,7 +18,8 @@ HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
 def assert_plain_error(result, *fragments: str) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert result.stderr.startswith("Error: ")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
     for fragment in fragments:
         assert fragment in result.stderr
 
@@ -34,7 +35,7 @@ def test_missing_file(env: Env) -> None:
         (HEAD + "identitis: {}\n", ":4:1:", "unknown key (did you mean 'identities'?)"),
         (
             HEAD + "templates: {t: {subject: 1, text: [x]}}\n",
-            ":4:36:",
+            ":4:26:",
             "Input should be a valid string",
         ),
         (
@@ -45,7 +46,7 @@ def test_missing_file(env: Env) -> None:
         (HEAD + "templates: {}\ntemplates: {}\n", ":5:1:", "duplicate key 'templates'"),
         (
             HEAD + "templates: {t: {subject: a, text_file: gone.txt}}\n",
-            ":4:41:",
+            ":4:40:",
             "cannot read gone.txt",
         ),
     ],

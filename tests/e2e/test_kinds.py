@@ -78,7 +78,7 @@ CASES = {
     "identity_policy": (
         f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Allow')}}}}}}}\n",
         f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Deny')}}}}}}}\n",
-        "policy",
+        "policy.Statement",
         "identities: {a.example.com: {policies: {}}}\n",
     ),
 }
