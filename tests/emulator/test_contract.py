@@ -1,0 +1,264 @@
+"""The emulator answers exactly as botocore's sesv2 model says SES answers.
+
+Every response of every operation sesctl uses is checked twice: the raw JSON on the wire has
+no member the output shape lacks, and the parsed answer passes botocore's own validator
+against that shape. Requests are checked by the real client's parameter validation.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.model import Shape
+from botocore.validate import ParamValidator
+
+from reconciler.emulator import Emulator
+
+SEEN: dict[str, int] = {}
+
+
+def unknown_members(value: Any, shape: Shape, path: str = "") -> list[str]:
+    """Keys in a raw JSON answer that the shape does not define, recursively."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        problems = []
+        for key, item in value.items():
+            if key not in shape.members:
+                problems.append(f"{path}.{key}")
+            else:
+                problems += unknown_members(item, shape.members[key], f"{path}.{key}")
+        return problems
+    if shape.type_name == "list" and isinstance(value, list):
+        return [
+            p for i, v in enumerate(value) for p in unknown_members(v, shape.member, f"{path}[{i}]")
+        ]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return [p for k, v in value.items() for p in unknown_members(v, shape.value, f"{path}.{k}")]
+    return []
+
+
+def check_answer(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    if http_response.status_code >= 300 or model.output_shape is None:
+        return
+    raw = json.loads(http_response.content or b"{}")
+    assert unknown_members(raw, model.output_shape) == [], model.name
+    answer = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(answer, model.output_shape)
+    assert not report.has_errors(), f"{model.name}: {report.generate_report()}"
+    SEEN[model.name] = SEEN.get(model.name, 0) + 1
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    server = Emulator(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clients(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    urllib.request.urlopen(urllib.request.Request(f"{emulator.url}/_sesctl/reset", method="POST"))
+    ses = boto3.client("sesv2", endpoint_url=emulator.url, region_name="us-east-1")
+    tagging = boto3.client(
+        "resourcegroupstaggingapi", endpoint_url=emulator.url, region_name="us-east-1"
+    )
+    for client in (ses, tagging):
+        client.meta.events.register("after-call", check_answer)
+    return ses, tagging
+
+
+def code(error: ClientError) -> str:
+    return error.response["Error"]["Code"]
+
+
+def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
+    ses, tagging = clients
+    stack = [{"Key": "sesctl:stack", "Value": "s"}]
+    ses.create_dedicated_ip_pool(PoolName="p", ScalingMode="STANDARD", Tags=stack)
+    ses.put_dedicated_ip_pool_scaling_attributes(PoolName="p", ScalingMode="MANAGED")
+    assert ses.get_dedicated_ip_pool(PoolName="p")["DedicatedIpPool"]["ScalingMode"] == "MANAGED"
+    assert ses.list_dedicated_ip_pools()["DedicatedIpPools"] == ["p"]
+
+    ses.create_configuration_set(
+        ConfigurationSetName="cs",
+        DeliveryOptions={"TlsPolicy": "REQUIRE", "SendingPoolName": "p"},
+        ArchivingOptions={"ArchiveArn": "arn:aws:ses:us-east-1:1:mailmanager-archive/a"},
+        Tags=stack,
+    )
+    ses.put_configuration_set_reputation_options(
+        ConfigurationSetName="cs", ReputationMetricsEnabled=True
+    )
+    ses.put_configuration_set_sending_options(ConfigurationSetName="cs", SendingEnabled=False)
+    ses.put_configuration_set_suppression_options(
+        ConfigurationSetName="cs", SuppressedReasons=["BOUNCE"]
+    )
+    ses.put_configuration_set_tracking_options(
+        ConfigurationSetName="cs", CustomRedirectDomain="c.example.com"
+    )
+    ses.put_configuration_set_vdm_options(
+        ConfigurationSetName="cs", VdmOptions={"DashboardOptions": {"EngagementMetrics": "ENABLED"}}
+    )
+    ses.put_configuration_set_delivery_options(ConfigurationSetName="cs", TlsPolicy="OPTIONAL")
+    ses.put_configuration_set_archiving_options(ConfigurationSetName="cs")
+    answer = ses.get_configuration_set(ConfigurationSetName="cs")
+    assert answer["SendingOptions"] == {"SendingEnabled": False}
+    assert answer["DeliveryOptions"] == {"TlsPolicy": "OPTIONAL"}
+    assert "ArchivingOptions" not in answer
+    assert ses.list_configuration_sets()["ConfigurationSets"] == ["cs"]
+
+    destination = {
+        "MatchingEventTypes": ["SEND"],
+        "SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:1:t"},
+    }
+    ses.create_configuration_set_event_destination(
+        ConfigurationSetName="cs", EventDestinationName="d", EventDestination=destination
+    )
+    ses.update_configuration_set_event_destination(
+        ConfigurationSetName="cs",
+        EventDestinationName="d",
+        EventDestination={**destination, "Enabled": True},
+    )
+    (found,) = ses.get_configuration_set_event_destinations(ConfigurationSetName="cs")[
+        "EventDestinations"
+    ]
+    assert found["Name"] == "d" and found["Enabled"] is True
+    ses.delete_configuration_set_event_destination(
+        ConfigurationSetName="cs", EventDestinationName="d"
+    )
+
+    ses.create_email_identity(EmailIdentity="example.com", ConfigurationSetName="cs", Tags=stack)
+    ses.create_email_identity(EmailIdentity="a@example.net")
+    ses.put_email_identity_configuration_set_attributes(
+        EmailIdentity="a@example.net", ConfigurationSetName="cs"
+    )
+    ses.create_email_identity_policy(EmailIdentity="example.com", PolicyName="p", Policy="{}")
+    ses.update_email_identity_policy(EmailIdentity="example.com", PolicyName="p", Policy='{"a":1}')
+    assert ses.get_email_identity_policies(EmailIdentity="example.com")["Policies"] == {
+        "p": '{"a":1}'
+    }
+    identity = ses.get_email_identity(EmailIdentity="example.com")
+    assert len(identity["DkimAttributes"]["Tokens"]) == 3
+    assert identity["ConfigurationSetName"] == "cs"
+    ses.delete_email_identity_policy(EmailIdentity="example.com", PolicyName="p")
+    names = [i["IdentityName"] for i in ses.list_email_identities()["EmailIdentities"]]
+    assert names == ["a@example.net", "example.com"]
+
+    ses.create_email_template(
+        TemplateName="t", TemplateContent={"Subject": "s", "Text": "x"}, Tags=stack
+    )
+    ses.update_email_template(TemplateName="t", TemplateContent={"Subject": "s2", "Html": "<p/>"})
+    assert ses.get_email_template(TemplateName="t")["TemplateContent"] == {
+        "Subject": "s2",
+        "Html": "<p/>",
+    }
+    assert [t["TemplateName"] for t in ses.list_email_templates()["TemplatesMetadata"]] == ["t"]
+
+    arn = "arn:aws:ses:us-east-1:123456789012:template/t"
+    ses.tag_resource(ResourceArn=arn, Tags=[{"Key": "x", "Value": "1"}])
+    ses.untag_resource(ResourceArn=arn, TagKeys=["x"])
+    assert ses.list_tags_for_resource(ResourceArn=arn)["Tags"] == stack
+
+    owned = tagging.get_resources(TagFilters=[{"Key": "sesctl:stack"}], ResourceTypeFilters=["ses"])
+    arns = sorted(r["ResourceARN"].split(":")[-1] for r in owned["ResourceTagMappingList"])
+    assert arns == [
+        "configuration-set/cs",
+        "dedicated-ip-pool/p",
+        "email-identity/example.com",
+        "template/t",
+    ]
+
+    ses.delete_email_template(TemplateName="t")
+    ses.delete_email_identity(EmailIdentity="example.com")
+    ses.delete_configuration_set(ConfigurationSetName="cs")
+    ses.delete_dedicated_ip_pool(PoolName="p")
+    assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
+    assert len(SEEN) >= 33
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda ses: ses.get_email_identity(EmailIdentity="nope.example.com"), "NotFoundException"),
+        (lambda ses: ses.get_configuration_set(ConfigurationSetName="nope"), "NotFoundException"),
+        (lambda ses: ses.get_email_template(TemplateName="nope"), "NotFoundException"),
+        (lambda ses: ses.get_dedicated_ip_pool(PoolName="nope"), "NotFoundException"),
+        (
+            lambda ses: ses.delete_email_identity(EmailIdentity="nope.example.com"),
+            "NotFoundException",
+        ),
+        (
+            lambda ses: ses.list_tags_for_resource(
+                ResourceArn="arn:aws:ses:us-east-1:123456789012:template/x"
+            ),
+            "NotFoundException",
+        ),
+    ],
+)
+def test_missing_resources_are_not_found(
+    clients: tuple[Any, Any], call: Any, expected: str
+) -> None:
+    with pytest.raises(ClientError) as info:
+        call(clients[0])
+    assert code(info.value) == expected
+
+
+def test_duplicates_and_invalid_changes_are_refused(clients: tuple[Any, Any]) -> None:
+    ses, _ = clients
+    ses.create_configuration_set(ConfigurationSetName="cs")
+    ses.create_dedicated_ip_pool(PoolName="p", ScalingMode="MANAGED")
+    ses.create_email_template(TemplateName="t", TemplateContent={"Subject": "s"})
+    ses.create_email_identity(EmailIdentity="example.com")
+    for duplicate in (
+        lambda: ses.create_configuration_set(ConfigurationSetName="cs"),
+        lambda: ses.create_dedicated_ip_pool(PoolName="p"),
+        lambda: ses.create_email_template(TemplateName="t", TemplateContent={"Subject": "s"}),
+        lambda: ses.create_email_identity(EmailIdentity="example.com"),
+    ):
+        with pytest.raises(ClientError) as info:
+            duplicate()
+        assert code(info.value) == "AlreadyExistsException"
+    with pytest.raises(ClientError) as info:
+        ses.put_dedicated_ip_pool_scaling_attributes(PoolName="p", ScalingMode="STANDARD")
+    assert code(info.value) == "BadRequestException"
+    with pytest.raises(ClientError) as info:
+        ses.create_configuration_set_event_destination(
+            ConfigurationSetName="cs",
+            EventDestinationName="d",
+            EventDestination={"MatchingEventTypes": ["SEND"]},
+        )
+    assert code(info.value) == "BadRequestException"
+
+
+def test_new_configuration_set_has_ses_defaults(clients: tuple[Any, Any]) -> None:
+    ses, _ = clients
+    ses.create_configuration_set(ConfigurationSetName="cs")
+    answer = ses.get_configuration_set(ConfigurationSetName="cs")
+    assert answer["SendingOptions"] == {"SendingEnabled": True}
+    assert answer["ReputationOptions"] == {"ReputationMetricsEnabled": False}
+
+
+def test_state_survives_a_restart_with_a_state_file(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    state = tmp_path / "state.pickle"
+    first = Emulator(port=0, state_file=state).start()
+    urllib.request.urlopen(urllib.request.Request(f"{first.url}/_sesctl/reset", method="POST"))
+    boto3.client("sesv2", endpoint_url=first.url, region_name="us-east-1").create_email_template(
+        TemplateName="kept", TemplateContent={"Subject": "s"}
+    )
+    first.stop()
+    second = Emulator(port=0, state_file=state).start()
+    try:
+        ses = boto3.client("sesv2", endpoint_url=second.url, region_name="us-east-1")
+        assert ses.get_email_template(TemplateName="kept")["TemplateContent"] == {"Subject": "s"}
+    finally:
+        second.stop()
