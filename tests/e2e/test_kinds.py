@@ -206,3 +206,13 @@ def test_tags_authoritative_when_listed(env: Env) -> None:
     assert [f["path"] for f in planned["changes"][0]["fields"]] == ["tags.x"]
     tags = env.ses().get_email_template(TemplateName="t")["Tags"]
     assert sorted(t["Key"] for t in tags) == ["sesctl:stack", "team"]
+
+
+def test_ownership_falls_back_to_reads_when_the_tagging_api_is_denied(env: Env) -> None:
+    converge(env, HEAD + "templates: {a: {subject: a, text: a}, b: {subject: b, text: b}}\n")
+    env.ses().create_email_template(TemplateName="legacy", TemplateContent={"Subject": "x"})
+    env.fault("GetResources", "AccessDeniedException", 403)
+    config = env.write(HEAD + "templates: {a: {subject: a, text: a}}\n")
+    planned = plan_json(env, config)
+    assert actions(planned) == [("delete", "template", "b")]
+    assert planned["unmanaged"] == [{"kind": "template", "name": "legacy"}]
