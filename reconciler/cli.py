@@ -218,7 +218,7 @@ def validate(config: str) -> int:
         raise SesctlError("\n".join(problems))
     model = loaded.model
     counts = ", ".join(
-        f"{len(getattr(model, section) or {})} {section.replace('_', ' ')}"
+        f"{section.replace('_', ' ')} {len(getattr(model, section) or {})}"
         for section in ("identities", "configuration_sets", "templates", "dedicated_ip_pools")
         if getattr(model, section) is not None
     )

@@ -80,7 +80,7 @@ def test_apply_asks_and_only_yes_applies(env: Env) -> None:
 
 def test_validate_checks_templates_offline(env: Env) -> None:
     good = env.sesctl("validate", env.write(ONE))
-    assert good.exit_code == 0 and "valid (stack s: 1 templates)" in good.stdout
+    assert good.exit_code == 0 and "valid (stack s: templates 1)" in good.stdout
     missing = env.write(ONE.replace("test_data: {name: A}", "test_data: {nom: A}"))
     result = env.sesctl("validate", missing)
     assert result.exit_code == 1
