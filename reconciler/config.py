@@ -60,6 +60,7 @@ def load(path: Path) -> LoadedConfig:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
     loaded = LoadedConfig(path, model, source)
+    _check_identity_attributes(loaded)
     _read_template_files(loaded)
     _parse_policies(loaded)
     loaded.warnings.extend(cross_reference_warnings(loaded))
@@ -124,6 +125,17 @@ def _inner_model(annotation: Any) -> Any:
         if inner is not None:
             return inner
     return None
+
+
+def _check_identity_attributes(loaded: LoadedConfig) -> None:
+    """DKIM signing attributes belong to domains; SES refuses them on an email address."""
+    for name, identity in (loaded.model.identities or {}).items():
+        if "@" in name and identity.dkim_signing_attributes is not None:
+            where = loaded.mark("identities", name, "dkim_signing_attributes")
+            raise ConfigError(
+                f"{where}: identities.{name}.dkim_signing_attributes: DKIM signing attributes "
+                "apply to domain identities only"
+            )
 
 
 def _read_template_files(loaded: LoadedConfig) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import botocore.session
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
@@ -165,9 +166,40 @@ class ConfigurationSet(Strict):
 # --- identities, templates, pools ---------------------------------------------------------
 
 
+def _signing_origins() -> tuple[str, ...]:
+    """Easy DKIM origins as botocore's model lists them: AWS_SES and AWS_SES_<REGION>."""
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("sesv2")
+        .shape_for("DkimSigningAttributesOrigin")
+    )
+    return tuple(origin for origin in shape.enum if origin.startswith("AWS_SES"))
+
+
+SIGNING_ORIGINS = _signing_origins()
+
+
+class DkimSigningAttributes(Strict):
+    """Easy DKIM: key length, or a deterministic key shared from a region (AWS_SES_<REGION>)."""
+
+    next_signing_key_length: Enum("RSA_1024_BIT", "RSA_2048_BIT") | None = None
+    domain_signing_attributes_origin: Enum(*SIGNING_ORIGINS) | None = None
+
+
+class MailFromAttributes(Strict):
+    mail_from_domain: str
+    behavior_on_mx_failure: Enum("USE_DEFAULT_VALUE", "REJECT_MESSAGE") | None = None
+
+
 class Identity(Strict):
     """A domain or email address identity; the key in the file is its name."""
 
+    dkim_signing_attributes: DkimSigningAttributes | None = None
+    dkim_signing_enabled: bool | None = None
+    mail_from_attributes: MailFromAttributes | None = Field(
+        default=None, description="null resets to SES's own MAIL FROM domain"
+    )
+    email_forwarding_enabled: bool | None = None
     configuration_set_name: str | None = None
     policies: dict[str, dict[str, Any] | str] | None = None
     tags: Tags | None = None

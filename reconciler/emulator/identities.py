@@ -4,7 +4,9 @@ Known differences from SES (moto 5.2.1 is fixed here where it was wrong): an ide
 deleted whatever its verification state, with its tags; GetEmailIdentity reads tags from the
 tagger, not from creation time. Domains get three DKIM tokens derived from their name
 (stable across runs, so DNS output is testable) and stay PENDING; nothing is ever verified.
-MAIL FROM attributes are omitted until set, as SES does for a new identity.
+MAIL FROM attributes are omitted until set, as SES does for a new identity; a MAIL FROM
+domain stays PENDING. Feedback forwarding is on by default, as in SES. A deterministic Easy
+DKIM origin (AWS_SES_<REGION>) gets tokens derived from the name and that origin.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from moto.ses.models import EmailIdentity
 
-from .state import Call, already_exists, not_found, page
+from .state import Call, already_exists, bad_request, not_found, page
 
 ARN_TYPE = "email-identity"
 
@@ -27,19 +29,20 @@ def _identity(call: Call) -> Any:
     return identity
 
 
-def _dkim(name: str) -> dict[str, Any]:
+def _dkim(name: str, origin: str = "AWS_SES") -> dict[str, Any]:
     if "@" in name:
         return {
             "SigningEnabled": False,
             "Status": "NOT_STARTED",
             "SigningAttributesOrigin": "AWS_SES",
         }
-    digest = hashlib.sha256(name.lower().encode()).hexdigest()
+    seed = name.lower() if origin == "AWS_SES" else f"{name.lower()}/{origin}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()
     return {
         "SigningEnabled": True,
         "Status": "PENDING",
         "Tokens": [digest[i : i + 32] for i in (0, 16, 32)],
-        "SigningAttributesOrigin": "AWS_SES",
+        "SigningAttributesOrigin": origin,
         "NextSigningKeyLength": "RSA_2048_BIT",
     }
 
@@ -50,7 +53,12 @@ def create(call: Call) -> dict[str, Any]:
         raise already_exists(f"Email identity {name}")
     identity = EmailIdentity(name, None, None, call.params.get("ConfigurationSetName"))
     identity.dkim_attributes = _dkim(name)
+    length = (call.params.get("DkimSigningAttributes") or {}).get("NextSigningKeyLength")
+    if length and "@" not in name:
+        identity.dkim_attributes["NextSigningKeyLength"] = length
     identity.policies = {}
+    identity.mail_from = None
+    identity.feedback_forwarding = True
     call.backend.email_identities[name] = identity
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
     return {
@@ -64,7 +72,7 @@ def get(call: Call) -> dict[str, Any]:
     identity = _identity(call)
     answer = {
         "IdentityType": identity.identity_type,
-        "FeedbackForwardingStatus": True,
+        "FeedbackForwardingStatus": getattr(identity, "feedback_forwarding", True),
         "VerifiedForSendingStatus": False,
         "DkimAttributes": identity.dkim_attributes,
         "Policies": dict(identity.policies),
@@ -73,6 +81,8 @@ def get(call: Call) -> dict[str, Any]:
     }
     if identity.configuration_set_name:
         answer["ConfigurationSetName"] = identity.configuration_set_name
+    if getattr(identity, "mail_from", None):
+        answer["MailFromAttributes"] = {**identity.mail_from, "MailFromDomainStatus": "PENDING"}
     return answer
 
 
@@ -100,6 +110,41 @@ def list_all(call: Call) -> dict[str, Any]:
 
 def put_configuration_set(call: Call) -> dict[str, Any]:
     _identity(call).configuration_set_name = call.params.get("ConfigurationSetName")
+    return {}
+
+
+def put_dkim(call: Call) -> dict[str, Any]:
+    identity = _identity(call)
+    identity.dkim_attributes["SigningEnabled"] = bool(call.params.get("SigningEnabled"))
+    return {}
+
+
+def put_dkim_signing(call: Call) -> dict[str, Any]:
+    identity, origin = _identity(call), call.params["SigningAttributesOrigin"]
+    if "@" in identity.email_identity:
+        raise bad_request("DKIM signing attributes apply to domain identities only.")
+    attributes = call.params.get("SigningAttributes") or {}
+    enabled = identity.dkim_attributes.get("SigningEnabled", True)
+    length = attributes.get("NextSigningKeyLength") or identity.dkim_attributes.get(
+        "NextSigningKeyLength", "RSA_2048_BIT"
+    )
+    identity.dkim_attributes = _dkim(identity.email_identity, origin)
+    identity.dkim_attributes.update(SigningEnabled=enabled, NextSigningKeyLength=length)
+    dkim = identity.dkim_attributes
+    return {"DkimStatus": dkim["Status"], "DkimTokens": dkim["Tokens"]}
+
+
+def put_mail_from(call: Call) -> dict[str, Any]:
+    identity, domain = _identity(call), call.params.get("MailFromDomain")
+    behavior = call.params.get("BehaviorOnMxFailure") or "USE_DEFAULT_VALUE"
+    identity.mail_from = (
+        {"MailFromDomain": domain, "BehaviorOnMxFailure": behavior} if domain else None
+    )
+    return {}
+
+
+def put_feedback(call: Call) -> dict[str, Any]:
+    _identity(call).feedback_forwarding = bool(call.params.get("EmailForwardingEnabled"))
     return {}
 
 
@@ -137,6 +182,10 @@ HANDLERS = {
     "DeleteEmailIdentity": delete,
     "ListEmailIdentities": list_all,
     "PutEmailIdentityConfigurationSetAttributes": put_configuration_set,
+    "PutEmailIdentityDkimAttributes": put_dkim,
+    "PutEmailIdentityDkimSigningAttributes": put_dkim_signing,
+    "PutEmailIdentityMailFromAttributes": put_mail_from,
+    "PutEmailIdentityFeedbackAttributes": put_feedback,
     "CreateEmailIdentityPolicy": create_policy,
     "UpdateEmailIdentityPolicy": update_policy,
     "DeleteEmailIdentityPolicy": delete_policy,

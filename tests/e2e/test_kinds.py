@@ -216,3 +216,74 @@ def test_ownership_falls_back_to_reads_when_the_tagging_api_is_denied(env: Env) 
     planned = plan_json(env, config)
     assert actions(planned) == [("delete", "template", "b")]
     assert planned["unmanaged"] == [{"kind": "template", "name": "legacy"}]
+
+
+IDENTITY_ATTRIBUTES = [
+    # (attribute, first value, second value, the field that moves, what SES holds after)
+    (
+        "dkim_signing_attributes",
+        "{next_signing_key_length: RSA_1024_BIT}",
+        "{next_signing_key_length: RSA_2048_BIT}",
+        "dkim_signing_attributes.next_signing_key_length",
+        lambda i: i["DkimAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT",
+    ),
+    (
+        "dkim_signing_attributes",
+        "{domain_signing_attributes_origin: AWS_SES}",
+        "{domain_signing_attributes_origin: aws_ses_eu_west_1}",
+        "dkim_signing_attributes.domain_signing_attributes_origin",
+        lambda i: i["DkimAttributes"]["SigningAttributesOrigin"] == "AWS_SES_EU_WEST_1",
+    ),
+    (
+        "dkim_signing_enabled",
+        "true",
+        "false",
+        "dkim_signing_enabled",
+        lambda i: i["DkimAttributes"]["SigningEnabled"] is False,
+    ),
+    (
+        "mail_from_attributes",
+        "{mail_from_domain: bounce.a.example.com}",
+        "{mail_from_domain: bounce.a.example.com, behavior_on_mx_failure: REJECT_MESSAGE}",
+        "mail_from_attributes.behavior_on_mx_failure",
+        lambda i: i["MailFromAttributes"]["BehaviorOnMxFailure"] == "REJECT_MESSAGE",
+    ),
+    (
+        "email_forwarding_enabled",
+        "true",
+        "false",
+        "email_forwarding_enabled",
+        lambda i: i["FeedbackForwardingStatus"] is False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("attribute", "first", "second", "field", "holds"), IDENTITY_ATTRIBUTES)
+def test_identity_attributes_create_update_noop(
+    env: Env, attribute: str, first: str, second: str, field: str, holds: object
+) -> None:
+    planned = converge(env, HEAD + f"identities: {{a.example.com: {{{attribute}: {first}}}}}\n")
+    assert actions(planned) == [("create", "identity", "a.example.com")]
+    planned = converge(env, HEAD + f"identities: {{a.example.com: {{{attribute}: {second}}}}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == [field]
+    assert holds(env.ses().get_email_identity(EmailIdentity="a.example.com"))  # type: ignore[operator]
+    planned = converge(env, HEAD + "identities: {a.example.com: {}}\n")
+    assert planned["changes"] == []
+
+
+def test_mail_from_null_resets_to_the_ses_default(env: Env) -> None:
+    mail_from = "{mail_from_attributes: {mail_from_domain: m.a.example.com}}"
+    converge(env, HEAD + f"identities: {{a.example.com: {mail_from}}}\n")
+    planned = converge(env, HEAD + "identities: {a.example.com: {mail_from_attributes: null}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["mail_from_attributes"]
+    assert "MailFromAttributes" not in env.ses().get_email_identity(EmailIdentity="a.example.com")
+
+
+def test_dkim_signing_attributes_on_an_email_address_is_a_config_error(env: Env) -> None:
+    config = env.write(HEAD + "identities:\n  a@example.com: {dkim_signing_attributes: {}}\n")
+    result = env.sesctl("validate", config)
+    assert result.exit_code == 1
+    assert (
+        f"{config}:5:19: identities.a@example.com.dkim_signing_attributes: DKIM signing"
+        in result.stderr
+    )
