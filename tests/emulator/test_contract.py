@@ -147,6 +147,21 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert len(identity["DkimAttributes"]["Tokens"]) == 3
     assert identity["ConfigurationSetName"] == "cs"
     ses.delete_email_identity_policy(EmailIdentity="example.com", PolicyName="p")
+    ses.put_email_identity_dkim_attributes(EmailIdentity="example.com", SigningEnabled=False)
+    signed = ses.put_email_identity_dkim_signing_attributes(
+        EmailIdentity="example.com", SigningAttributesOrigin="AWS_SES_EU_WEST_1"
+    )
+    assert len(signed["DkimTokens"]) == 3
+    ses.put_email_identity_mail_from_attributes(
+        EmailIdentity="example.com", MailFromDomain="m.example.com"
+    )
+    ses.put_email_identity_feedback_attributes(
+        EmailIdentity="example.com", EmailForwardingEnabled=False
+    )
+    identity = ses.get_email_identity(EmailIdentity="example.com")
+    assert identity["MailFromAttributes"]["MailFromDomain"] == "m.example.com"
+    assert identity["DkimAttributes"]["SigningAttributesOrigin"] == "AWS_SES_EU_WEST_1"
+    assert identity["FeedbackForwardingStatus"] is False
     names = [i["IdentityName"] for i in ses.list_email_identities()["EmailIdentities"]]
     assert names == ["a@example.net", "example.com"]
 
@@ -179,7 +194,7 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 33
+    assert len(SEEN) >= 37
 
 
 @pytest.mark.parametrize(
