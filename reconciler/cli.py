@@ -311,9 +311,9 @@ def emulator(host: str, port: int, state_file: str | None) -> int:
     from .emulator import Emulator
 
     server = Emulator(host=host, port=port, state_file=Path(state_file) if state_file else None)
-    server.start()
-    info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")
     try:
+        server.start()
+        info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -40,7 +40,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     live = fetch(client, loaded, managed)
     plan = Plan(config.stack, client.region)
     for kind in managed:
-        desired = loaded.section(kind.section) or {}
+        desired = entries(loaded, kind)
         found = live[kind.kind]
         for name in sorted(set(desired) | set(found.state)):
             plan.changes.extend(kind.diff(name, desired.get(name), found.state.get(name), ctx))
@@ -49,6 +49,14 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     plan.sort()
     _check_references(loaded, client, live)
     return plan
+
+
+def entries(loaded: LoadedConfig, kind: Kind) -> dict[str, Any]:
+    """The file's entries of a kind by name; a singleton section is one entry."""
+    section = loaded.section(kind.section)
+    if getattr(kind, "singleton", False):
+        return {} if section is None else {kind.kind: section}
+    return section or {}
 
 
 def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, Found]:
@@ -62,7 +70,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
         result: dict[str, Found] = {}
         for kind in kinds:
             names = listed[kind.kind].result()
-            desired = loaded.section(kind.section) or {}
+            desired = entries(loaded, kind)
             found = Found(names)
             for name in names:
                 owner = owners.owner(kind.arn_type, name) if owners else None
@@ -76,7 +84,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
             found = result[kind_name]
             if owners is None and state is not None:
                 found.owners[name] = state.get("tags", {}).get(STACK_TAG)
-            desired = loaded.section(BY_KIND[kind_name].section) or {}
+            desired = entries(loaded, BY_KIND[kind_name])
             if name in desired or found.owners.get(name) == stack:
                 found.state[name] = state
     return result

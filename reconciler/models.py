@@ -238,6 +238,47 @@ class DedicatedIpPool(Strict):
     tags: Tags | None = None
 
 
+# --- the account ------------------------------------------------------------------------------
+
+
+class AccountSuppressionAttributes(Strict):
+    suppressed_reasons: list[SuppressionReason]
+
+
+class DashboardAttributes(Strict):
+    engagement_metrics: EnabledDisabled | None = None
+
+
+class GuardianAttributes(Strict):
+    optimized_shared_delivery: EnabledDisabled | None = None
+
+
+class VdmAttributes(Strict):
+    vdm_enabled: EnabledDisabled | None = None
+    dashboard_attributes: DashboardAttributes | None = None
+    guardian_attributes: GuardianAttributes | None = None
+
+
+class AccountDetails(Strict):
+    """PutAccountDetails: what SES reviews for production access; it requires both first keys."""
+
+    mail_type: Enum("MARKETING", "TRANSACTIONAL")
+    website_url: str
+    use_case_description: str | None = None
+    contact_language: Enum("EN", "JA") | None = None
+    additional_contact_email_addresses: list[str] | None = None
+
+
+class Account(Strict):
+    """The account-level settings: a singleton; only the fields the file names are managed."""
+
+    sending_enabled: bool | None = None
+    suppression_attributes: AccountSuppressionAttributes | None = None
+    vdm_attributes: VdmAttributes | None = None
+    dedicated_ip_auto_warmup_enabled: bool | None = None
+    details: AccountDetails | None = None
+
+
 # --- the file -------------------------------------------------------------------------------
 
 
@@ -254,6 +295,7 @@ class Config(Strict):
     stack: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     region: str | None = None
     tags: Tags = Field(default_factory=dict, description="added to every taggable resource")
+    account: Account | None = None
     identities: dict[str, Identity] | None = None
     configuration_sets: dict[str, ConfigurationSet] | None = None
     templates: dict[str, Template] | None = None

@@ -9,8 +9,9 @@ Action = Literal["create", "update", "delete", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
 
-# Apply order (DESIGN §6): pools → sets → destinations → identities → policies → templates.
+# Apply order (DESIGN §6): account, pools, sets, destinations, identities, policies, templates.
 KIND_ORDER = {
+    "account": 5,
     "dedicated_ip_pool": 10,
     "configuration_set": 20,
     "event_destination": 30,

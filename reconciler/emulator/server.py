@@ -17,10 +17,11 @@ from urllib.parse import parse_qsl
 
 from moto.core.base_backend import BackendDict
 
-from . import configuration_sets, dedicated_ip_pools, identities, router, tags, templates
+from . import account, configuration_sets, dedicated_ip_pools, identities, router, tags, templates
 from .state import ApiFailure, Call
 
 HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
+    **account.HANDLERS,
     **identities.HANDLERS,
     **configuration_sets.HANDLERS,
     **templates.HANDLERS,

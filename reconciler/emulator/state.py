@@ -49,6 +49,19 @@ class Extras:
     templates: dict[str, Template] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # set → option groups
     destinations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    account: dict[str, Any] = field(default_factory=lambda: dict(NEW_ACCOUNT))
+
+
+# A new account as SES answers GetAccount: in the sandbox, with its default quotas.
+NEW_ACCOUNT: dict[str, Any] = {
+    "DedicatedIpAutoWarmupEnabled": False,
+    "EnforcementStatus": "HEALTHY",
+    "ProductionAccessEnabled": False,
+    "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 0.0},
+    "SendingEnabled": True,
+    "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+    "VdmAttributes": {"VdmEnabled": "DISABLED"},
+}
 
 
 @dataclass

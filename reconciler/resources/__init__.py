@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from . import event_destinations, identity_policies
+from .account import AccountSettings
 from .base import Kind
 from .configuration_sets import ConfigurationSets
 from .dedicated_ip_pools import DedicatedIpPools
 from .identities import Identities
 from .templates import Templates
 
-KINDS: tuple[Kind, ...] = (DedicatedIpPools(), ConfigurationSets(), Identities(), Templates())
+KINDS: tuple[Kind, ...] = (
+    AccountSettings(),
+    DedicatedIpPools(),
+    ConfigurationSets(),
+    Identities(),
+    Templates(),
+)
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 
 # Kinds that live inside another and are applied by their own module.

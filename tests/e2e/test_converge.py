@@ -12,11 +12,11 @@ def test_production_example_applies_and_converges(env: Env) -> None:
     first = env.sesctl("plan", config, "--format", "json")
     assert first.exit_code == 0, first.output
     planned = json.loads(first.stdout)
-    assert planned["summary"] == {"create": 15, "update": 0, "delete": 0, "replace": 0}
+    assert planned["summary"] == {"create": 15, "update": 1, "delete": 0, "replace": 0}
 
     applied = env.sesctl("apply", config, "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 15 created, 0 updated, 0 deleted, 0 replaced." in applied.stdout
+    assert "Apply complete: 15 created, 1 updated, 0 deleted, 0 replaced." in applied.stdout
 
     again = env.sesctl("plan", config, "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout
@@ -70,6 +70,10 @@ def test_every_field_reaches_the_account(env: Env) -> None:
     template = ses.get_email_template(TemplateName="welcome")
     assert "<h1>Welcome, {{name}}!</h1>" in template["TemplateContent"]["Html"]
     assert ses.get_dedicated_ip_pool(PoolName="bulk")["DedicatedIpPool"]["ScalingMode"] == "MANAGED"
+    account = ses.get_account()
+    assert account["VdmAttributes"]["GuardianAttributes"] == {"OptimizedSharedDelivery": "ENABLED"}
+    assert account["DedicatedIpAutoWarmupEnabled"] is True
+    assert account["Details"]["WebsiteURL"] == "https://example.com"
 
 
 def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None:
@@ -80,6 +84,7 @@ def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None
     calls = env.calls()
     # One list page per kind, one tagging page, one read per resource (two for a set).
     assert calls == {
+        "GetAccount": 1,
         "GetResources": 1,
         "ListDedicatedIpPools": 1,
         "ListConfigurationSets": 1,

@@ -287,3 +287,35 @@ def test_dkim_signing_attributes_on_an_email_address_is_a_config_error(env: Env)
         f"{config}:5:19: identities.a@example.com.dkim_signing_attributes: DKIM signing"
         in result.stderr
     )
+
+
+def test_account_update_noop_and_unlisted_fields_left_alone(env: Env) -> None:
+    planned = converge(env, HEAD + "account: {sending_enabled: true}\n")
+    assert planned["changes"] == []
+    planned = converge(
+        env,
+        HEAD
+        + "account:\n  sending_enabled: false\n  suppression_attributes: {suppressed_reasons: [BOUNCE]}\n"
+        "  dedicated_ip_auto_warmup_enabled: true\n",
+    )
+    (change,) = planned["changes"]
+    assert (change["action"], change["kind"], change["name"]) == ("update", "account", "account")
+    assert [f["path"] for f in change["fields"]] == [
+        "dedicated_ip_auto_warmup_enabled",
+        "sending_enabled",
+        "suppression_attributes.suppressed_reasons",
+    ]
+    planned = converge(env, HEAD + "account: {vdm_attributes: {vdm_enabled: ENABLED}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["vdm_attributes.vdm_enabled"]
+    account = env.ses().get_account()
+    assert account["SendingEnabled"] is False  # no longer listed: left as it was
+    assert account["SuppressionAttributes"]["SuppressedReasons"] == ["BOUNCE"]
+
+
+def test_account_details_converge(env: Env) -> None:
+    details = "{mail_type: marketing, website_url: 'https://a.example.com', contact_language: EN}"
+    planned = converge(env, HEAD + f"account: {{details: {details}}}\n")
+    assert planned["changes"][0]["after"]["details"]["mail_type"] == "MARKETING"
+    planned = converge(env, HEAD + f"account: {{details: {details.replace('EN', 'JA')}}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["details.contact_language"]
+    assert env.ses().get_account()["Details"]["ContactLanguage"] == "JA"

@@ -189,12 +189,20 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
         "template/t",
     ]
 
+    ses.put_account_sending_attributes(SendingEnabled=False)
+    ses.put_account_suppression_attributes(SuppressedReasons=["COMPLAINT"])
+    ses.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "ENABLED"})
+    ses.put_account_dedicated_ip_warmup_attributes(AutoWarmupEnabled=True)
+    ses.put_account_details(MailType="MARKETING", WebsiteURL="https://example.com")
+    account = ses.get_account()
+    assert account["SendingEnabled"] is False and account["Details"]["MailType"] == "MARKETING"
+
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 37
+    assert len(SEEN) >= 43
 
 
 @pytest.mark.parametrize(
