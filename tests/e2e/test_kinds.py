@@ -295,8 +295,9 @@ def test_account_update_noop_and_unlisted_fields_left_alone(env: Env) -> None:
     planned = converge(
         env,
         HEAD
-        + "account:\n  sending_enabled: false\n  suppression_attributes: {suppressed_reasons: [BOUNCE]}\n"
-        "  dedicated_ip_auto_warmup_enabled: true\n",
+        + "account:\n  sending_enabled: false\n"
+        + "  suppression_attributes: {suppressed_reasons: [BOUNCE]}\n"
+        + "  dedicated_ip_auto_warmup_enabled: true\n",
     )
     (change,) = planned["changes"]
     assert (change["action"], change["kind"], change["name"]) == ("update", "account", "account")
