@@ -19,6 +19,7 @@ from .config import LoadedConfig, load
 from .engine import apply_plan, make_plan
 from .errors import SesctlError
 from .plan import Change, Plan
+from .secrets import SECRETS
 from .validate import check_templates
 
 LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
@@ -138,10 +139,15 @@ def colour() -> bool:
     return not opt("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def echo(message: str = "", err: bool = False, nl: bool = True, color: bool | None = None) -> None:
+    """All output goes through here, so no secret value can reach stdout or stderr."""
+    click.echo(SECRETS.scrub(message), err=err, nl=nl, color=color)
+
+
 def info(message: str) -> None:
     """Progress and notes go to stderr, so stdout holds only the plan."""
     if not opt("quiet"):
-        click.echo(message, err=True)
+        echo(message, err=True)
 
 
 def load_config(path: str) -> LoadedConfig:
@@ -151,13 +157,18 @@ def load_config(path: str) -> LoadedConfig:
     return loaded
 
 
+def with_ssm(loaded: LoadedConfig, client: Sesv2) -> LoadedConfig:
+    """Load again, reading `${ssm:…}` references now that there is a client."""
+    return load(loaded.path, ssm=client.parameter) if loaded.unresolved else loaded
+
+
 def print_plan(plan: Plan, fmt: str) -> None:
     if fmt == "json":
-        click.echo(render.as_json(plan), nl=False)
+        echo(render.as_json(plan), nl=False)
     elif fmt == "markdown":
-        click.echo(render.markdown(plan), nl=False)
+        echo(render.markdown(plan), nl=False)
     else:
-        click.echo(render.text(plan, colour()), nl=False, color=colour())
+        echo(render.text(plan, colour()), nl=False, color=colour())
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -176,28 +187,28 @@ class Group(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.Abort:
-            click.echo("Aborted.", err=True)
+            echo("Aborted.", err=True)
             sys.exit(130)
         except click.ClickException as exc:
-            exc.show()
+            echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(1)
         except SesctlError as exc:
             self._traceback()
-            click.echo(f"Error: {exc.message}", err=True)
+            echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            echo("Interrupted.", err=True)
             sys.exit(130)
         except Exception as exc:  # the last line of defence against tracebacks
             self._traceback()
-            click.echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("Run again with --verbose for the traceback.", err=True)
+            echo(f"Error: internal error: {type(exc).__name__}: {exc}", err=True)
+            echo("Run again with --verbose for the traceback.", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
     def _traceback(self) -> None:
         if self.verbose:
-            traceback.print_exc()
+            echo(traceback.format_exc().rstrip(), err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,6 +224,8 @@ def cli() -> None:
 def validate(config: str) -> int:
     """Check a file offline: schema, references, template syntax and test_data renders."""
     loaded = load_config(config)
+    if loaded.unresolved:
+        info("Note: ${ssm:…} references are not read offline; plan and apply read them.")
     problems = check_templates(loaded)
     if problems:
         raise SesctlError("\n".join(problems))
@@ -222,7 +235,7 @@ def validate(config: str) -> int:
         for section in ("identities", "configuration_sets", "templates", "dedicated_ip_pools")
         if getattr(model, section) is not None
     )
-    click.echo(f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})")
+    echo(f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})")
     return 0
 
 
@@ -236,7 +249,7 @@ def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -
     """Show what apply would change."""
     loaded = load_config(config)
     with connected(loaded) as client:
-        the_plan = make_plan(loaded, client, allow_takeover)
+        the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
     print_plan(the_plan, fmt)
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else 0
 
@@ -250,20 +263,20 @@ def apply(config: str, auto_approve: bool, allow_takeover: bool) -> int:
     """Show the plan, ask, and apply it in dependency order."""
     loaded = load_config(config)
     with connected(loaded) as client:
-        the_plan = make_plan(loaded, client, allow_takeover)
+        the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
         print_plan(the_plan, "text")
         if not the_plan.has_changes:
             return 0
         if not auto_approve and not _confirm(the_plan):
             raise SesctlError("apply cancelled: nothing was changed")
-        click.echo("")
+        echo("")
         result = apply_plan(the_plan, client, on_applied=_report)
     if result.error is not None:
         raise SesctlError(
             _failure_report(result.error.message, result.applied, result.failed, result.not_applied)
         )
     counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
-    click.echo(
+    echo(
         f"\nApply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['delete']} deleted, {counts['replace']} replaced."
     )
@@ -274,7 +287,7 @@ PAST = {"create": "created", "update": "updated", "delete": "deleted", "replace"
 
 
 def _report(change: Change) -> None:
-    click.echo(f"  {render.SYMBOL[change.action]} {PAST[change.action]} {change.address}")
+    echo(f"  {render.SYMBOL[change.action]} {PAST[change.action]} {change.address}")
 
 
 def _confirm(plan: Plan) -> bool:

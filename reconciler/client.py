@@ -161,6 +161,7 @@ class Sesv2:
             session, "resourcegroupstaggingapi", region, settings.endpoint_url, config
         )
         self.sts = self._client(session, "sts", region, settings.endpoint_url, config)
+        self.ssm = self._client(session, "ssm", region, settings.endpoint_url, config)
         self.partition = (
             session.get_partition_for_region(region) if settings.endpoint_url is None else "aws"
         )
@@ -182,6 +183,16 @@ class Sesv2:
         if self.account is None:
             self.account = str(self._invoke(self.sts, "GetCallerIdentity", {})["Account"])
         return f"arn:{self.partition}:ses:{self.region}:{self.account}:{resource_type}/{name}"
+
+    def parameter(self, name: str) -> str:
+        """An SSM Parameter Store value, decrypted (SecureString): for `${ssm:…}` references."""
+        try:
+            answer = self._invoke(self.ssm, "GetParameter", {"Name": name, "WithDecryption": True})
+        except ApiError as exc:
+            if exc.code == "ParameterNotFound":
+                raise SesctlError(f"SSM parameter {name} does not exist") from None
+            raise
+        return str(answer["Parameter"]["Value"])
 
     def pages(self, operation: str, key: str, **params: Any) -> Iterator[Any]:
         """Yield the items under `key` from every page of a NextToken-paginated operation."""

@@ -15,8 +15,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, SesctlError
 from .models import Config
+from .secrets import REFERENCE, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
 # Sections of the version-1 format that this release does not manage yet: refused, not ignored.
@@ -31,6 +32,7 @@ class LoadedConfig:
     model: Config
     source: Located
     warnings: list[str] = field(default_factory=list)
+    unresolved: bool = False  # holds ${ssm:…} references not read yet (offline)
 
     def mark(self, *path: str | int) -> Mark:
         """Where the key at `path` is written."""
@@ -44,11 +46,15 @@ class LoadedConfig:
         return getattr(self.model, name)
 
 
-def load(path: Path) -> LoadedConfig:
-    """Read, validate and resolve a config file; every failure is one ConfigError."""
+def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
+    """Read, validate and resolve a config file; every failure is one ConfigError.
+
+    Secret references resolve here; `${ssm:…}` ones only when `ssm` reads parameters.
+    """
     source = load_yaml(path)
     if not isinstance(source.data, dict):
         raise ConfigError(f"{source.mark(())}: the file must be a mapping (version, stack, …)")
+    unresolved = _resolve_secrets(source, source.data, (), path.parent, ssm)
     for section in NOT_YET_SUPPORTED:
         if section in source.data:
             raise ConfigError(
@@ -59,12 +65,37 @@ def load(path: Path) -> LoadedConfig:
         model = Config.model_validate(source.data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
-    loaded = LoadedConfig(path, model, source)
+    loaded = LoadedConfig(path, model, source, unresolved=unresolved)
     _check_identity_attributes(loaded)
     _read_template_files(loaded)
     _parse_policies(loaded)
     loaded.warnings.extend(cross_reference_warnings(loaded))
     return loaded
+
+
+def _resolve_secrets(
+    source: Located, data: Any, path: tuple[Any, ...], base: Path, ssm: SsmReader | None
+) -> bool:
+    """Replace secret references in place; True when some ${ssm:…} stayed unresolved."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else []
+    )
+    pending = False
+    for key, value in list(items):
+        if isinstance(value, dict | list):
+            pending |= _resolve_secrets(source, value, (*path, key), base, ssm)
+        elif isinstance(value, str) and REFERENCE.search(value):
+            try:
+                data[key], _ = resolve(value, base, ssm)
+            except (SecretError, SesctlError) as exc:
+                dotted = ".".join(str(p) for p in (*path, key))
+                raise ConfigError(f"{source.value_mark((*path, key))}: {dotted}: {exc}") from None
+            pending |= REFERENCE.search(data[key]) is not None
+    return pending
 
 
 def _describe(exc: ValidationError, source: Located) -> str:

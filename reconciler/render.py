@@ -5,15 +5,49 @@ from __future__ import annotations
 import difflib
 import html
 import json
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from .plan import Change, FieldChange, Plan
+from .secrets import SECRETS, SENSITIVE
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "±"}
 COLOUR = {"create": "green", "update": "yellow", "delete": "red", "replace": "magenta"}
 MARKDOWN_LIMIT = 60_000
+
+
+def masked(plan: Plan) -> Plan:
+    """A copy of the plan with every secret value shown as `(sensitive)`.
+
+    Where the file's value is secret, the live value at the same place is masked too: it may
+    be the previous secret.
+    """
+    changes = []
+    for c in plan.changes:
+        after = SECRETS.mask(c.after)
+        before = _mask_like(SECRETS.mask(c.before), after)
+        fields = [
+            FieldChange(
+                f.path,
+                SENSITIVE if _secret(f.after) else SECRETS.mask(f.before),
+                SECRETS.mask(f.after),
+            )
+            for f in c.fields
+        ]
+        changes.append(replace(c, before=before, after=after, fields=fields))
+    return replace(plan, changes=changes)
+
+
+def _secret(value: Any) -> bool:
+    return SECRETS.mask(value) != value
+
+
+def _mask_like(before: Any, after: Any) -> Any:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return {k: _mask_like(v, after.get(k)) for k, v in before.items()}
+    return SENSITIVE if after == SENSITIVE and before is not None else before
 
 
 def value(v: Any) -> str:
@@ -64,6 +98,8 @@ def summary_line(plan: Plan) -> str:
 
 
 def text(plan: Plan, colour: bool = False) -> str:
+    plan = masked(plan)
+
     def style(s: str, action: str) -> str:
         return click.style(s, fg=COLOUR[action], bold=True) if colour else s
 
@@ -91,11 +127,13 @@ def text(plan: Plan, colour: bool = False) -> str:
 
 
 def as_json(plan: Plan) -> str:
+    plan = masked(plan)
     return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
 def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
     """A PR comment: a stable marker, the summary table, then folded details (cut to fit)."""
+    plan = masked(plan)
     head = [
         f"<!-- sesctl-plan:{plan.stack} -->",
         f"### sesctl plan · `{plan.stack}` · {plan.region}",

@@ -70,6 +70,9 @@ class Env:
     def ses(self) -> Any:
         return boto3.client("sesv2", endpoint_url=self.url, region_name="us-east-1")
 
+    def ssm(self) -> Any:
+        return boto3.client("ssm", endpoint_url=self.url, region_name="us-east-1")
+
     def write(self, text: str, name: str = "sesctl.yaml") -> str:
         path = self.tmp / name
         path.write_text(text)
