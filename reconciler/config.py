@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, SesctlError
 from .models import Config
-from .secrets import REFERENCE, SecretError, SsmReader, resolve
+from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
 # Sections of the version-1 format that this release does not manage yet: refused, not ignored.
@@ -161,7 +161,10 @@ def _inner_model(annotation: Any) -> Any:
 def _check_identity_attributes(loaded: LoadedConfig) -> None:
     """DKIM signing attributes belong to domains; SES refuses them on an email address."""
     for name, identity in (loaded.model.identities or {}).items():
-        if "@" in name and identity.dkim_signing_attributes is not None:
+        signing = identity.dkim_signing_attributes
+        if signing is not None and signing.domain_signing_private_key:
+            SECRETS.add(signing.domain_signing_private_key)  # write-only: never printed
+        if "@" in name and signing is not None:
             where = loaded.mark("identities", name, "dkim_signing_attributes")
             raise ConfigError(
                 f"{where}: identities.{name}.dkim_signing_attributes: DKIM signing attributes "

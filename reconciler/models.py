@@ -180,10 +180,32 @@ SIGNING_ORIGINS = _signing_origins()
 
 
 class DkimSigningAttributes(Strict):
-    """Easy DKIM: key length, or a deterministic key shared from a region (AWS_SES_<REGION>)."""
+    """Easy DKIM (key length, or a deterministic key from a region: AWS_SES_<REGION>), or
+    BYODKIM (a selector and your own private key; write-only, never printed)."""
 
     next_signing_key_length: Enum("RSA_1024_BIT", "RSA_2048_BIT") | None = None
     domain_signing_attributes_origin: Enum(*SIGNING_ORIGINS) | None = None
+    domain_signing_selector: str | None = None
+    domain_signing_private_key: str | None = Field(
+        default=None,
+        description="BYODKIM: base64 RSA key; use a ${env:}/${file:}/${ssm:} reference",
+    )
+
+    @model_validator(mode="after")
+    def _easy_or_byo(self) -> DkimSigningAttributes:
+        byo = (self.domain_signing_selector, self.domain_signing_private_key)
+        if any(v is not None for v in byo):
+            if None in byo:
+                raise ValueError(
+                    "BYODKIM needs both domain_signing_selector and domain_signing_private_key"
+                )
+            if self.next_signing_key_length or self.domain_signing_attributes_origin:
+                raise ValueError("BYODKIM (selector and key) excludes Easy DKIM settings")
+        return self
+
+    @property
+    def byodkim(self) -> bool:
+        return self.domain_signing_private_key is not None
 
 
 class MailFromAttributes(Strict):

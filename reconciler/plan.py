@@ -49,6 +49,8 @@ class Change:
     after: dict[str, Any] | None = None
     fields: list[FieldChange] = field(default_factory=list)
     reason: str | None = None
+    # Write-only values apply needs but no state shows (the BYODKIM key); never serialised.
+    write_only: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def address(self) -> str:

@@ -6,7 +6,8 @@ tagger, not from creation time. Domains get three DKIM tokens derived from their
 (stable across runs, so DNS output is testable) and stay PENDING; nothing is ever verified.
 MAIL FROM attributes are omitted until set, as SES does for a new identity; a MAIL FROM
 domain stays PENDING. Feedback forwarding is on by default, as in SES. A deterministic Easy
-DKIM origin (AWS_SES_<REGION>) gets tokens derived from the name and that origin.
+DKIM origin (AWS_SES_<REGION>) gets tokens derived from the name and that origin. BYODKIM
+(origin EXTERNAL) lists the selector as its token, as SES does; the private key is not kept.
 """
 
 from __future__ import annotations
@@ -47,15 +48,27 @@ def _dkim(name: str, origin: str = "AWS_SES") -> dict[str, Any]:
     }
 
 
+def _external(signing: dict[str, Any], enabled: bool) -> dict[str, Any]:
+    """BYODKIM: SES lists the selector as the only token; the key is write-only (not kept)."""
+    return {
+        "SigningEnabled": enabled,
+        "Status": "PENDING",
+        "Tokens": [signing["DomainSigningSelector"]],
+        "SigningAttributesOrigin": "EXTERNAL",
+    }
+
+
 def create(call: Call) -> dict[str, Any]:
     name = call.params["EmailIdentity"]
     if name in call.backend.email_identities:
         raise already_exists(f"Email identity {name}")
     identity = EmailIdentity(name, None, None, call.params.get("ConfigurationSetName"))
     identity.dkim_attributes = _dkim(name)
-    length = (call.params.get("DkimSigningAttributes") or {}).get("NextSigningKeyLength")
-    if length and "@" not in name:
-        identity.dkim_attributes["NextSigningKeyLength"] = length
+    signing = call.params.get("DkimSigningAttributes") or {}
+    if signing.get("NextSigningKeyLength") and "@" not in name:
+        identity.dkim_attributes["NextSigningKeyLength"] = signing["NextSigningKeyLength"]
+    if signing.get("DomainSigningSelector") and "@" not in name:
+        identity.dkim_attributes = _external(signing, True)
     identity.policies = {}
     identity.mail_from = None
     identity.feedback_forwarding = True
@@ -128,8 +141,15 @@ def put_dkim_signing(call: Call) -> dict[str, Any]:
     length = attributes.get("NextSigningKeyLength") or identity.dkim_attributes.get(
         "NextSigningKeyLength", "RSA_2048_BIT"
     )
-    identity.dkim_attributes = _dkim(identity.email_identity, origin)
-    identity.dkim_attributes.update(SigningEnabled=enabled, NextSigningKeyLength=length)
+    if origin == "EXTERNAL":
+        if not attributes.get("DomainSigningSelector") or not attributes.get(
+            "DomainSigningPrivateKey"
+        ):
+            raise bad_request("BYODKIM needs DomainSigningSelector and DomainSigningPrivateKey.")
+        identity.dkim_attributes = _external(attributes, enabled)
+    else:
+        identity.dkim_attributes = _dkim(identity.email_identity, origin)
+        identity.dkim_attributes.update(SigningEnabled=enabled, NextSigningKeyLength=length)
     dkim = identity.dkim_attributes
     return {"DkimStatus": dkim["Status"], "DkimTokens": dkim["Tokens"]}
 

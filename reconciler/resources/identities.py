@@ -4,10 +4,15 @@ Managed here: Easy DKIM signing attributes (key length, or a deterministic key f
 region) and whether DKIM signs, the custom MAIL FROM domain, feedback forwarding, the default
 configuration set, and tags. Each attribute has its own Put…Attributes call. Sending-
 authorization policies are changes of their own (identity_policies.py).
+
+A BYODKIM private key is write-only in SES: sesctl stamps its SHA-256 on the identity as the
+tag `sesctl:dkim-key-sha256`, so an unchanged key plans as nothing and a rotated key plans as
+an update of that tag, which apply turns into a new PutEmailIdentityDkimSigningAttributes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +33,9 @@ from .base import (
     to_api,
 )
 
+WriteOnly = dict[str, str]
 KIND = "identity"
+KEY_TAG = "sesctl:dkim-key-sha256"
 
 
 class Identities:
@@ -46,10 +53,13 @@ class Identities:
             return None
         dkim = answer.get("DkimAttributes") or {}
         mail_from = answer.get("MailFromAttributes")
+        origin = dkim.get("SigningAttributesOrigin")
+        external = origin == "EXTERNAL"
         return {
             "dkim_signing_attributes": {
-                "next_signing_key_length": dkim.get("NextSigningKeyLength"),
-                "domain_signing_attributes_origin": dkim.get("SigningAttributesOrigin"),
+                "next_signing_key_length": None if external else dkim.get("NextSigningKeyLength"),
+                "domain_signing_attributes_origin": origin,
+                "domain_signing_selector": (dkim.get("Tokens") or [None])[0] if external else None,
             },
             "dkim_signing_enabled": dkim.get("SigningEnabled"),
             "mail_from_attributes": {
@@ -70,6 +80,13 @@ class Identities:
     def desired(self, model: Identity, ctx: Context) -> dict[str, Any]:
         want = {k: v for k, v in managed(model).items() if k in ATTRIBUTES}
         want["tags"] = desired_tags(ctx, model.tags)
+        signing = model.dkim_signing_attributes
+        if signing is not None and signing.byodkim:
+            want["dkim_signing_attributes"] = {
+                "domain_signing_attributes_origin": "EXTERNAL",
+                "domain_signing_selector": signing.domain_signing_selector,
+            }
+            want["tags"][KEY_TAG] = fingerprint(signing.domain_signing_private_key or "")
         return want
 
     def diff(
@@ -78,8 +95,15 @@ class Identities:
         own = _own(live) if live is not None else None
         if model is None:
             return lifecycle(KIND, name, None, own, ctx, False)
+        changes = lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None)
+        signing = model.dkim_signing_attributes
+        for change in changes:
+            if signing is not None and signing.domain_signing_private_key:
+                change.write_only["domain_signing_private_key"] = signing.domain_signing_private_key
+                if any(f.path == ("tags", KEY_TAG) for f in change.fields) and own:
+                    change.reason = change.reason or "BYODKIM private key rotated"
         return [
-            *lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None),
+            *changes,
             *identity_policies.diff(name, model.policies, live["policies"] if live else {}),
         ]
 
@@ -89,34 +113,63 @@ class Identities:
             client.call("DeleteEmailIdentity", EmailIdentity=name)
             return
         if change.action == "create":
-            extra = {}
-            if after.get("configuration_set_name"):
-                extra["ConfigurationSetName"] = after["configuration_set_name"]
-            signing = after.get("dkim_signing_attributes") or {}
-            if signing.get("next_signing_key_length"):
-                key_length = signing["next_signing_key_length"]
-                extra["DkimSigningAttributes"] = {"NextSigningKeyLength": key_length}
-            client.call(
-                "CreateEmailIdentity", EmailIdentity=name, Tags=tags_to_api(after["tags"]), **extra
-            )
-            before = {
-                "tags": after["tags"],
-                "configuration_set_name": after.get("configuration_set_name"),
-            }
-            if extra.get("DkimSigningAttributes"):
-                before["dkim_signing_attributes"] = {"next_signing_key_length": key_length}
+            before = _create(client, name, after, change.write_only)
+        rotated = before["tags"].get(KEY_TAG) != after["tags"].get(KEY_TAG)
         for attribute, put in PUTS.items():
-            if attribute in after and field_changes(before.get(attribute), after.get(attribute)):
-                put(client, name, after[attribute])
+            if attribute not in after:
+                continue
+            moved = bool(field_changes(before.get(attribute), after.get(attribute)))
+            if moved or (rotated and attribute == "dkim_signing_attributes"):
+                put(client, name, after[attribute], change.write_only)
         if change.action == "update":
             apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
 
 
-def _put_signing(client: Sesv2, name: str, value: dict[str, Any] | None) -> None:
+def _create(
+    client: Sesv2, name: str, after: dict[str, Any], write_only: WriteOnly
+) -> dict[str, Any]:
+    """CreateEmailIdentity with what it takes at once; returns the state it leaves."""
+    extra: dict[str, Any] = {}
+    state: dict[str, Any] = {"tags": after["tags"]}
+    if after.get("configuration_set_name"):
+        extra["ConfigurationSetName"] = state["configuration_set_name"] = after[
+            "configuration_set_name"
+        ]
+    signing = after.get("dkim_signing_attributes") or {}
+    if write_only.get("domain_signing_private_key"):
+        extra["DkimSigningAttributes"] = {
+            "DomainSigningSelector": signing["domain_signing_selector"],
+            "DomainSigningPrivateKey": write_only["domain_signing_private_key"],
+        }
+        state["dkim_signing_attributes"] = signing
+    elif signing.get("next_signing_key_length") and not signing.get(
+        "domain_signing_attributes_origin"
+    ):
+        extra["DkimSigningAttributes"] = {
+            "NextSigningKeyLength": signing["next_signing_key_length"]
+        }
+        state["dkim_signing_attributes"] = signing
+    client.call("CreateEmailIdentity", EmailIdentity=name, Tags=tags_to_api(after["tags"]), **extra)
+    return state
+
+
+def fingerprint(private_key: str) -> str:
+    """What sesctl can read back of a write-only BYODKIM key: its SHA-256."""
+    return hashlib.sha256(private_key.strip().encode()).hexdigest()
+
+
+def _put_signing(
+    client: Sesv2, name: str, value: dict[str, Any] | None, write_only: WriteOnly
+) -> None:
     value = value or {}
     origin = value.get("domain_signing_attributes_origin") or "AWS_SES"
     attributes = {}
-    if origin == "AWS_SES" and value.get("next_signing_key_length"):
+    if origin == "EXTERNAL":
+        attributes = {
+            "DomainSigningSelector": value["domain_signing_selector"],
+            "DomainSigningPrivateKey": write_only["domain_signing_private_key"],
+        }
+    elif origin == "AWS_SES" and value.get("next_signing_key_length"):
         attributes["NextSigningKeyLength"] = value["next_signing_key_length"]
     client.call(
         "PutEmailIdentityDkimSigningAttributes",
@@ -126,22 +179,22 @@ def _put_signing(client: Sesv2, name: str, value: dict[str, Any] | None) -> None
     )
 
 
-def _put_signing_enabled(client: Sesv2, name: str, value: bool | None) -> None:
+def _put_signing_enabled(client: Sesv2, name: str, value: bool | None, _: WriteOnly) -> None:
     client.call("PutEmailIdentityDkimAttributes", EmailIdentity=name, SigningEnabled=bool(value))
 
 
-def _put_mail_from(client: Sesv2, name: str, value: dict[str, Any] | None) -> None:
+def _put_mail_from(client: Sesv2, name: str, value: dict[str, Any] | None, _: WriteOnly) -> None:
     client.call("PutEmailIdentityMailFromAttributes", EmailIdentity=name, **to_api(value or {}))
 
 
-def _put_forwarding(client: Sesv2, name: str, value: bool | None) -> None:
+def _put_forwarding(client: Sesv2, name: str, value: bool | None, _: WriteOnly) -> None:
     enabled = True if value is None else value  # unset = SES's default, forwarding on
     client.call(
         "PutEmailIdentityFeedbackAttributes", EmailIdentity=name, EmailForwardingEnabled=enabled
     )
 
 
-def _put_configuration_set(client: Sesv2, name: str, value: str | None) -> None:
+def _put_configuration_set(client: Sesv2, name: str, value: str | None, _: WriteOnly) -> None:
     client.call(
         "PutEmailIdentityConfigurationSetAttributes",
         EmailIdentity=name,
@@ -150,7 +203,7 @@ def _put_configuration_set(client: Sesv2, name: str, value: str | None) -> None:
 
 
 # attribute → the call that writes it; in this order (signing keys before signing on)
-PUTS: dict[str, Callable[[Sesv2, str, Any], None]] = {
+PUTS: dict[str, Callable[[Sesv2, str, Any, WriteOnly], None]] = {
     "dkim_signing_attributes": _put_signing,
     "dkim_signing_enabled": _put_signing_enabled,
     "mail_from_attributes": _put_mail_from,

@@ -87,3 +87,42 @@ def test_missing_ssm_parameter(env: Env) -> None:
     result = env.sesctl("plan", config)
     assert result.exit_code == 1
     assert "templates.t.tags.token: SSM parameter /sesctl/canary does not exist" in result.stderr
+
+
+BYODKIM = HEAD + (
+    "identities:\n"
+    "  byod.example.org:\n"
+    "    dkim_signing_attributes:\n"
+    "      domain_signing_selector: s2026\n"
+    "      domain_signing_private_key: ${env:BYODKIM_KEY}\n"
+)
+LITERAL = BYODKIM.replace("${env:BYODKIM_KEY}", "MIIEliteral-key-in-the-file-0123456789")
+
+
+def test_byodkim_key_is_write_only_compared_by_fingerprint(env: Env) -> None:
+    key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-canary-key"
+    env.monkeypatch.setenv("BYODKIM_KEY", key)
+    config = env.write(BYODKIM)
+    created = env.sesctl("apply", config, "--auto-approve")
+    assert created.exit_code == 0, created.output
+    dkim = env.ses().get_email_identity(EmailIdentity="byod.example.org")["DkimAttributes"]
+    assert (dkim["SigningAttributesOrigin"], dkim["Tokens"]) == ("EXTERNAL", ["s2026"])
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+    env.monkeypatch.setenv("BYODKIM_KEY", key + "-rotated")
+    rotated = env.sesctl("plan", config, "--format", "json")
+    (change,) = json.loads(rotated.stdout)["changes"]
+    assert change["reason"] == "BYODKIM private key rotated"
+    assert [f["path"] for f in change["fields"]] == ["tags.sesctl:dkim-key-sha256"]
+    applied = env.sesctl("apply", config, "--auto-approve")
+    assert applied.exit_code == 0
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+    assert key not in outputs(created, rotated, applied)
+
+
+def test_a_literal_byodkim_key_is_never_printed_either(env: Env) -> None:
+    config = env.write(LITERAL)
+    results = [env.sesctl("plan", config), env.sesctl("plan", config, "--format", "json")]
+    assert all(r.exit_code == 0 for r in results)
+    assert "MIIEliteral-key-in-the-file" not in outputs(*results)
+    assert '"domain_signing_selector": "s2026"' in results[1].stdout
