@@ -232,7 +232,13 @@ def validate(config: str) -> int:
     model = loaded.model
     counts = ", ".join(
         f"{section.replace('_', ' ')} {len(getattr(model, section) or {})}"
-        for section in ("identities", "configuration_sets", "templates", "dedicated_ip_pools")
+        for section in (
+            "identities",
+            "configuration_sets",
+            "templates",
+            "dedicated_ip_pools",
+            "contact_lists",
+        )
         if getattr(model, section) is not None
     )
     echo(f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})")

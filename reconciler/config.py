@@ -21,7 +21,7 @@ from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
 # Sections of the version-1 format that this release does not manage yet: refused, not ignored.
-NOT_YET_SUPPORTED = ("dedicated_ips", "contact_lists", "suppressions")
+NOT_YET_SUPPORTED = ("dedicated_ips", "suppressions")
 
 
 @dataclass

@@ -260,6 +260,20 @@ class DedicatedIpPool(Strict):
     tags: Tags | None = None
 
 
+class Topic(Strict):
+    display_name: str
+    description: str | None = None
+    default_subscription_status: Enum("OPT_IN", "OPT_OUT")
+
+
+class ContactList(Strict):
+    """A contact list (SES allows one per account) and its subscription topics."""
+
+    description: str | None = None
+    topics: dict[str, Topic] | None = None
+    tags: Tags | None = None
+
+
 # --- the account ------------------------------------------------------------------------------
 
 
@@ -322,3 +336,4 @@ class Config(Strict):
     configuration_sets: dict[str, ConfigurationSet] | None = None
     templates: dict[str, Template] | None = None
     dedicated_ip_pools: dict[str, DedicatedIpPool] | None = None
+    contact_lists: dict[str, ContactList] | None = None

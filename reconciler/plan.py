@@ -9,7 +9,8 @@ Action = Literal["create", "update", "delete", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
 
-# Apply order (DESIGN §6): account, pools, sets, destinations, identities, policies, templates.
+# Apply order (DESIGN §6): account, pools, sets, destinations, identities, policies, templates,
+# contact lists; deletes run in reverse.
 KIND_ORDER = {
     "account": 5,
     "dedicated_ip_pool": 10,
@@ -18,6 +19,7 @@ KIND_ORDER = {
     "identity": 40,
     "identity_policy": 50,
     "template": 60,
+    "contact_list": 70,
 }
 
 

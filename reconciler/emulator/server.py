@@ -17,11 +17,21 @@ from urllib.parse import parse_qsl
 
 from moto.core.base_backend import BackendDict
 
-from . import account, configuration_sets, dedicated_ip_pools, identities, router, tags, templates
+from . import (
+    account,
+    configuration_sets,
+    contact_lists,
+    dedicated_ip_pools,
+    identities,
+    router,
+    tags,
+    templates,
+)
 from .state import ApiFailure, Call
 
 HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
     **account.HANDLERS,
+    **contact_lists.HANDLERS,
     **identities.HANDLERS,
     **configuration_sets.HANDLERS,
     **templates.HANDLERS,

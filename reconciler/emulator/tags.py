@@ -1,7 +1,8 @@
 """Tags of every SES resource kind, and the tagging API's GetResources over them.
 
 moto 5.2.1's GetResources does not know SES templates; for requests filtered to SES this
-module answers over identities, configuration sets, dedicated IP pools and templates alike.
+module answers over identities, configuration sets, dedicated IP pools, templates and
+contact lists alike.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from .state import Call, not_found
 
-KINDS = ("email-identity", "configuration-set", "dedicated-ip-pool", "template")
+KINDS = ("email-identity", "configuration-set", "dedicated-ip-pool", "template", "contact-list")
 
 
 def _names(call: Call, kind: str) -> list[str]:
@@ -21,6 +22,7 @@ def _names(call: Call, kind: str) -> list[str]:
             "configuration-set": backend.config_sets,
             "dedicated-ip-pool": backend.dedicated_ip_pools,
             "template": call.extras.templates,
+            "contact-list": backend.contacts_lists,
         }[kind]
     )
 

@@ -6,6 +6,7 @@ from . import event_destinations, identity_policies
 from .account import AccountSettings
 from .base import Kind
 from .configuration_sets import ConfigurationSets
+from .contact_lists import ContactLists
 from .dedicated_ip_pools import DedicatedIpPools
 from .identities import Identities
 from .templates import Templates
@@ -16,6 +17,7 @@ KINDS: tuple[Kind, ...] = (
     ConfigurationSets(),
     Identities(),
     Templates(),
+    ContactLists(),
 )
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 

@@ -148,19 +148,24 @@ def lifecycle(
     want: dict[str, Any] | None,
     live: dict[str, Any] | None,
     ctx: Context,
-    tags_listed: bool,
+    atomic: frozenset[str] = frozenset(),
 ) -> list[Change]:
     """The change every kind shares: create, delete, or an update that overlays the file.
 
-    `tags_listed` says whether the file lists the resource's own tags (then authoritative).
+    Keys in `atomic` replace their live value whole (collections the file lists: tags, topics).
     """
     if want is None:
         return [Change("delete", kind, name, before=live)] if live is not None else []
     if live is None:
         return [Change("create", kind, name, after=want)]
     reason = ownership_reason(ctx, live.get("tags", {}), kind, name)
-    after = overlay(live, want, frozenset({"tags"}) if tags_listed else frozenset())
+    after = overlay(live, want, atomic)
     return update_or_nothing(kind, name, live, after, reason)
+
+
+def authoritative(model: BaseModel | None, *keys: str) -> frozenset[str]:
+    """The collections among `keys` that the file lists: present means authoritative."""
+    return frozenset(k for k in keys if model is not None and getattr(model, k) is not None)
 
 
 def read_or_none(client: Sesv2, operation: str, **params: Any) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from . import event_destinations
 from .base import (
     Context,
     apply_tags,
+    authoritative,
     desired_tags,
     field_changes,
     from_api,
@@ -98,10 +99,12 @@ class ConfigurationSets:
     ) -> list[Change]:
         own = _own(live) if live is not None else None
         if model is None:
-            return lifecycle(KIND, name, None, own, ctx, False)
+            return lifecycle(KIND, name, None, own, ctx)
         live_destinations = live["event_destinations"] if live else {}
         return [
-            *lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None),
+            *lifecycle(
+                KIND, name, self.desired(model, ctx), own, ctx, authoritative(model, "tags")
+            ),
             *event_destinations.diff(name, model.event_destinations, live_destinations),
         ]
 

@@ -14,6 +14,7 @@ from ..plan import Change
 from .base import (
     Context,
     apply_tags,
+    authoritative,
     desired_tags,
     lifecycle,
     read_or_none,
@@ -52,9 +53,7 @@ class DedicatedIpPools:
         self, name: str, model: DedicatedIpPool | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
         want = self.desired(model, ctx) if model else None
-        changes = lifecycle(
-            KIND, name, want, live, ctx, model is not None and model.tags is not None
-        )
+        changes = lifecycle(KIND, name, want, live, ctx, authoritative(model, "tags"))
         for change in changes:
             modes = (
                 (change.before or {}).get("scaling_mode"),

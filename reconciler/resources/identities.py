@@ -23,6 +23,7 @@ from . import identity_policies
 from .base import (
     Context,
     apply_tags,
+    authoritative,
     desired_tags,
     field_changes,
     lifecycle,
@@ -94,8 +95,10 @@ class Identities:
     ) -> list[Change]:
         own = _own(live) if live is not None else None
         if model is None:
-            return lifecycle(KIND, name, None, own, ctx, False)
-        changes = lifecycle(KIND, name, self.desired(model, ctx), own, ctx, model.tags is not None)
+            return lifecycle(KIND, name, None, own, ctx)
+        changes = lifecycle(
+            KIND, name, self.desired(model, ctx), own, ctx, authoritative(model, "tags")
+        )
         signing = model.dkim_signing_attributes
         for change in changes:
             if signing is not None and signing.domain_signing_private_key:

@@ -14,6 +14,7 @@ from ..plan import Change
 from .base import (
     Context,
     apply_tags,
+    authoritative,
     desired_tags,
     lifecycle,
     read_or_none,
@@ -52,7 +53,7 @@ class Templates:
         self, name: str, model: Template | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
         want = self.desired(model, ctx) if model else None
-        return lifecycle(KIND, name, want, live, ctx, model is not None and model.tags is not None)
+        return lifecycle(KIND, name, want, live, ctx, authoritative(model, "tags"))
 
     def apply(self, client: Sesv2, change: Change) -> None:
         name, before, after = change.name, change.before or {}, change.after or {}

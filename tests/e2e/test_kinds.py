@@ -75,6 +75,12 @@ CASES = {
         "scaling_mode",
         "dedicated_ip_pools: {}\n",
     ),
+    "contact_list": (
+        "contact_lists: {news: {description: Product news}}\n",
+        "contact_lists: {news: {description: Product updates}}\n",
+        "description",
+        "contact_lists: {}\n",
+    ),
     "identity_policy": (
         f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Allow')}}}}}}}\n",
         f"identities: {{a.example.com: {{policies: {{p: {POLICY.format('Deny')}}}}}}}\n",
@@ -320,3 +326,16 @@ def test_account_details_converge(env: Env) -> None:
     planned = converge(env, HEAD + f"account: {{details: {details.replace('EN', 'JA')}}}\n")
     assert [f["path"] for f in planned["changes"][0]["fields"]] == ["details.contact_language"]
     assert env.ses().get_account()["Details"]["ContactLanguage"] == "JA"
+
+
+def test_contact_list_topics_are_authoritative_when_listed(env: Env) -> None:
+    topic = "{display_name: Weekly, default_subscription_status: OPT_OUT}"
+    converge(
+        env, HEAD + f"contact_lists: {{news: {{topics: {{weekly: {topic}, daily: {topic}}}}}}}\n"
+    )
+    planned = converge(env, HEAD + "contact_lists: {news: {description: d}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["description"]
+    planned = converge(env, HEAD + f"contact_lists: {{news: {{topics: {{weekly: {topic}}}}}}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["topics.daily"]
+    topics = env.ses().get_contact_list(ContactListName="news")["Topics"]
+    assert [t["TopicName"] for t in topics] == ["weekly"]

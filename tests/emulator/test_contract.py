@@ -197,12 +197,22 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     account = ses.get_account()
     assert account["SendingEnabled"] is False and account["Details"]["MailType"] == "MARKETING"
 
+    topic = {"TopicName": "w", "DisplayName": "W", "DefaultSubscriptionStatus": "OPT_IN"}
+    ses.create_contact_list(ContactListName="c", Topics=[topic], Tags=stack)
+    ses.update_contact_list(ContactListName="c", Topics=[], Description="d")
+    assert ses.get_contact_list(ContactListName="c")["Description"] == "d"
+    assert [c["ContactListName"] for c in ses.list_contact_lists()["ContactLists"]] == ["c"]
+    with pytest.raises(ClientError) as info:
+        ses.create_contact_list(ContactListName="second")
+    assert code(info.value) == "LimitExceededException"
+    ses.delete_contact_list(ContactListName="c")
+
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 43
+    assert len(SEEN) >= 48
 
 
 @pytest.mark.parametrize(
