@@ -63,9 +63,10 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
     """List each kind, learn ownership, then read the resources the diff needs, concurrently."""
     stack = loaded.model.stack
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
-        owners_future = pool.submit(ownership.fetch, client)
+        taggable = any(not getattr(k, "singleton", False) for k in kinds)
+        owners_future = pool.submit(ownership.fetch, client) if taggable else None
         listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
-        owners = owners_future.result()
+        owners = owners_future.result() if owners_future else None
         reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
         result: dict[str, Found] = {}
         for kind in kinds:
@@ -125,7 +126,11 @@ def apply_plan(
                 CHILD_APPLY[change.kind](client, change)
             else:
                 BY_KIND[change.kind].apply(client, change)
-        except SesctlError as exc:
+        except (Exception, KeyboardInterrupt) as exc:  # stop; say what was and was not applied
+            if isinstance(exc, KeyboardInterrupt):
+                exc = SesctlError("interrupted")
+            elif not isinstance(exc, SesctlError):
+                exc = SesctlError(f"internal error: {type(exc).__name__}: {exc}")
             result.failed, result.error = change, exc
             result.not_applied = plan.changes[index + 1 :]
             return result
