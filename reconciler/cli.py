@@ -19,6 +19,7 @@ from .config import LoadedConfig, load
 from .engine import apply_plan, make_plan
 from .errors import SesctlError
 from .plan import Change, Plan
+from .resources.base import read_or_none
 from .secrets import SECRETS
 from .validate import check_templates
 
@@ -318,6 +319,33 @@ def _failure_report(
     lines += [f"  {c.action} {c.address}" for c in ([failed] if failed else []) + rest]
     lines.append("Run apply again: it plans from the live state and finishes the rest.")
     return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["zone", "json", "octodns"]), default="zone")
+@global_options
+def dns(config: str, fmt: str) -> int:
+    """Print the DNS records the file's domain identities need, from their live state."""
+    from . import dns as records_for
+
+    loaded = load_config(config)
+    found: list[records_for.Record] = []
+    with connected(loaded) as client:
+        loaded = with_ssm(loaded, client)
+        for name, identity in sorted((loaded.model.identities or {}).items()):
+            if "@" in name:
+                continue
+            answer = read_or_none(client, "GetEmailIdentity", EmailIdentity=name)
+            if answer is None:
+                info(f"Warning: identity {name} does not exist yet: apply first")
+                continue
+            signing = identity.dkim_signing_attributes
+            key = signing.domain_signing_private_key if signing else None
+            found += records_for.records(name, answer, client.region, key)
+    render_dns = {"zone": records_for.zone_file, "json": records_for.as_json}
+    echo(render_dns.get(fmt, records_for.octodns)(found), nl=False)
+    return 0
 
 
 @cli.command()
