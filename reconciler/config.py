@@ -21,7 +21,7 @@ from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
 # Sections of the version-1 format that this release does not manage yet: refused, not ignored.
-NOT_YET_SUPPORTED = ("dedicated_ips", "suppressions")
+NOT_YET_SUPPORTED = ("suppressions",)
 
 
 @dataclass
@@ -231,6 +231,10 @@ def references(loaded: LoadedConfig) -> list[tuple[str, str, Mark, str]]:
                 "configuration_sets", name, "delivery_options", "sending_pool_name"
             )
             refs.append(("dedicated_ip_pool", pool, where, f"configuration set {name}"))
+    for ip, placement in (loaded.model.dedicated_ips or {}).items():
+        if placement.pool:
+            where = loaded.value_mark("dedicated_ips", ip, "pool")
+            refs.append(("dedicated_ip_pool", placement.pool, where, f"dedicated IP {ip}"))
     return refs
 
 

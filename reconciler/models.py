@@ -255,6 +255,13 @@ class Template(Strict):
         return self
 
 
+class DedicatedIp(Strict):
+    """A leased IP (the key): which pool it sends from and how far it is warmed up."""
+
+    pool: str | None = None
+    warmup_percentage: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
 class DedicatedIpPool(Strict):
     scaling_mode: Enum("STANDARD", "MANAGED") = "STANDARD"
     tags: Tags | None = None
@@ -336,4 +343,5 @@ class Config(Strict):
     configuration_sets: dict[str, ConfigurationSet] | None = None
     templates: dict[str, Template] | None = None
     dedicated_ip_pools: dict[str, DedicatedIpPool] | None = None
+    dedicated_ips: dict[str, DedicatedIp] | None = None
     contact_lists: dict[str, ContactList] | None = None

@@ -9,11 +9,12 @@ Action = Literal["create", "update", "delete", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
 
-# Apply order (DESIGN §6): account, pools, sets, destinations, identities, policies, templates,
+# Apply order (DESIGN §6): account, pools, IPs, sets, destinations, identities, policies, templates,
 # contact lists; deletes run in reverse.
 KIND_ORDER = {
     "account": 5,
     "dedicated_ip_pool": 10,
+    "dedicated_ip": 15,
     "configuration_set": 20,
     "event_destination": 30,
     "identity": 40,

@@ -1,6 +1,7 @@
 """The WSGI layer: SES v2 requests moto lacks go to our handlers, the rest to moto.
 
-It also serves the test controls under /_sesctl/: call counters, injected faults, reset.
+It also serves the test controls under /_sesctl/: call counters, injected faults, leasing
+dedicated IPs, reset.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from . import (
     configuration_sets,
     contact_lists,
     dedicated_ip_pools,
+    dedicated_ips,
     identities,
     router,
     tags,
@@ -32,6 +34,7 @@ from .state import ApiFailure, Call
 HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
     **account.HANDLERS,
     **contact_lists.HANDLERS,
+    **dedicated_ips.HANDLERS,
     **identities.HANDLERS,
     **configuration_sets.HANDLERS,
     **templates.HANDLERS,
@@ -124,6 +127,11 @@ class Extensions:
                 return _respond(start, 200, {})
             if path == "/_sesctl/faults" and method == "DELETE":
                 self.faults.clear()
+                return _respond(start, 200, {})
+            if path == "/_sesctl/dedicated-ips" and method == "POST":
+                request = _json(body)
+                call = Call("LeaseDedicatedIps", request.get("region", "us-east-1"), {})
+                dedicated_ips.lease(call, list(request["ips"]))
                 return _respond(start, 200, {})
             if path == "/_sesctl/reset" and method == "POST":
                 BackendDict.reset()

@@ -50,6 +50,7 @@ class Extras:
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # set → option groups
     destinations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     account: dict[str, Any] = field(default_factory=lambda: dict(NEW_ACCOUNT))
+    ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
 
 
 # A new account as SES answers GetAccount: in the sandbox, with its default quotas.

@@ -8,12 +8,14 @@ from .base import Kind
 from .configuration_sets import ConfigurationSets
 from .contact_lists import ContactLists
 from .dedicated_ip_pools import DedicatedIpPools
+from .dedicated_ips import DedicatedIps
 from .identities import Identities
 from .templates import Templates
 
 KINDS: tuple[Kind, ...] = (
     AccountSettings(),
     DedicatedIpPools(),
+    DedicatedIps(),
     ConfigurationSets(),
     Identities(),
     Templates(),

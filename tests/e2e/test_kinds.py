@@ -339,3 +339,28 @@ def test_contact_list_topics_are_authoritative_when_listed(env: Env) -> None:
     assert [f["path"] for f in planned["changes"][0]["fields"]] == ["topics.daily"]
     topics = env.ses().get_contact_list(ContactListName="news")["Topics"]
     assert [t["TopicName"] for t in topics] == ["weekly"]
+
+
+def test_dedicated_ips_are_placed_and_warmed_never_created(env: Env) -> None:
+    env.control("POST", "/_sesctl/dedicated-ips", {"ips": ["198.51.100.7", "198.51.100.8"]})
+    pools = "dedicated_ip_pools: {a: {}, b: {}}\n"
+    planned = converge(
+        env, HEAD + pools + "dedicated_ips: {198.51.100.7: {pool: a, warmup_percentage: 50}}\n"
+    )
+    (change,) = [c for c in planned["changes"] if c["kind"] == "dedicated_ip"]
+    assert change["action"] == "update"
+    assert [f["path"] for f in change["fields"]] == ["pool", "warmup_percentage"]
+    planned = converge(env, HEAD + pools + "dedicated_ips: {198.51.100.7: {pool: b}}\n")
+    assert [f["path"] for f in planned["changes"][0]["fields"]] == ["pool"]
+    ip = env.ses().get_dedicated_ip(Ip="198.51.100.7")["DedicatedIp"]
+    assert (ip["PoolName"], ip["WarmupPercentage"]) == ("b", 50)
+    planned = converge(env, HEAD + pools + "dedicated_ips: {}\n")
+    assert planned["changes"] == []
+    assert {"kind": "dedicated_ip", "name": "198.51.100.8"} in planned["unmanaged"]
+
+
+def test_an_ip_the_account_does_not_lease_is_an_error(env: Env) -> None:
+    config = env.write(HEAD + "dedicated_ips: {203.0.113.9: {warmup_percentage: 100}}\n")
+    result = env.sesctl("plan", config)
+    assert result.exit_code == 1
+    assert "dedicated_ips: 203.0.113.9 is not an IP this account leases" in result.stderr

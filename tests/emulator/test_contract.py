@@ -207,12 +207,26 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert code(info.value) == "LimitExceededException"
     ses.delete_contact_list(ContactListName="c")
 
+    urllib.request.urlopen(
+        urllib.request.Request(
+            ses.meta.endpoint_url + "/_sesctl/dedicated-ips",
+            data=json.dumps({"ips": ["198.51.100.7"]}).encode(),
+            method="POST",
+        )
+    )
+    ses.put_dedicated_ip_in_pool(Ip="198.51.100.7", DestinationPoolName="p")
+    ses.put_dedicated_ip_warmup_attributes(Ip="198.51.100.7", WarmupPercentage=100)
+    assert ses.get_dedicated_ip(Ip="198.51.100.7")["DedicatedIp"]["WarmupStatus"] == "DONE"
+    assert [i["Ip"] for i in ses.get_dedicated_ips(PoolName="p")["DedicatedIps"]] == [
+        "198.51.100.7"
+    ]
+
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 48
+    assert len(SEEN) >= 52
 
 
 @pytest.mark.parametrize(
