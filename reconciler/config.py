@@ -20,9 +20,6 @@ from .models import Config
 from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
-# Sections of the version-1 format that this release does not manage yet: refused, not ignored.
-NOT_YET_SUPPORTED = ("suppressions",)
-
 
 @dataclass
 class LoadedConfig:
@@ -55,12 +52,6 @@ def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
     if not isinstance(source.data, dict):
         raise ConfigError(f"{source.mark(())}: the file must be a mapping (version, stack, …)")
     unresolved = _resolve_secrets(source, source.data, (), path.parent, ssm)
-    for section in NOT_YET_SUPPORTED:
-        if section in source.data:
-            raise ConfigError(
-                f"{source.mark((section,))}: `{section}` is part of the format but this "
-                "sesctl release does not manage it yet; remove the section"
-            )
     try:
         model = Config.model_validate(source.data)
     except ValidationError as exc:

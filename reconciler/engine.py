@@ -17,7 +17,7 @@ from .client import Sesv2
 from .config import SECTION_OF, LoadedConfig, references
 from .errors import SesctlError
 from .plan import Change, Plan, Unmanaged
-from .resources import BY_KIND, CHILD_APPLY, KINDS
+from .resources import BY_KIND, CHILD_APPLY, KINDS, STREAMED
 from .resources.base import STACK_TAG, Context, Kind
 
 FETCH_THREADS = 16
@@ -39,6 +39,9 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
     live = fetch(client, loaded, managed)
     plan = Plan(config.stack, client.region)
+    for streamed in STREAMED:
+        if (section := loaded.section(streamed.section)) is not None:
+            plan.changes.extend(streamed.changes(client, section))
     for kind in managed:
         desired = entries(loaded, kind)
         found = live[kind.kind]

@@ -281,6 +281,16 @@ class ContactList(Strict):
     tags: Tags | None = None
 
 
+class Suppressions(Strict):
+    """The account-level suppression list: entries keyed by address, with their reason."""
+
+    prune: bool = Field(
+        default=False,
+        description="true deletes live entries the file does not list (SES adds its own!)",
+    )
+    addresses: dict[str, SuppressionReason] = Field(default_factory=dict)
+
+
 # --- the account ------------------------------------------------------------------------------
 
 
@@ -345,3 +355,4 @@ class Config(Strict):
     dedicated_ip_pools: dict[str, DedicatedIpPool] | None = None
     dedicated_ips: dict[str, DedicatedIp] | None = None
     contact_lists: dict[str, ContactList] | None = None
+    suppressions: Suppressions | None = None

@@ -10,7 +10,7 @@ ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
 
 # Apply order (DESIGN §6): account, pools, IPs, sets, destinations, identities, policies, templates,
-# contact lists; deletes run in reverse.
+# contact lists, suppressions; deletes run in reverse.
 KIND_ORDER = {
     "account": 5,
     "dedicated_ip_pool": 10,
@@ -21,6 +21,7 @@ KIND_ORDER = {
     "identity_policy": 50,
     "template": 60,
     "contact_list": 70,
+    "suppression": 80,
 }
 
 

@@ -26,6 +26,7 @@ from . import (
     dedicated_ips,
     identities,
     router,
+    suppressions,
     tags,
     templates,
 )
@@ -35,6 +36,7 @@ HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
     **account.HANDLERS,
     **contact_lists.HANDLERS,
     **dedicated_ips.HANDLERS,
+    **suppressions.HANDLERS,
     **identities.HANDLERS,
     **configuration_sets.HANDLERS,
     **templates.HANDLERS,
@@ -132,6 +134,11 @@ class Extensions:
                 request = _json(body)
                 call = Call("LeaseDedicatedIps", request.get("region", "us-east-1"), {})
                 dedicated_ips.lease(call, list(request["ips"]))
+                return _respond(start, 200, {})
+            if path == "/_sesctl/suppressions" and method == "POST":
+                request = _json(body)
+                call = Call("SeedSuppressions", request.get("region", "us-east-1"), {})
+                suppressions.seed(call, dict(request["entries"]))
                 return _respond(start, 200, {})
             if path == "/_sesctl/reset" and method == "POST":
                 BackendDict.reset()

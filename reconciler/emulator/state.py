@@ -51,6 +51,7 @@ class Extras:
     destinations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     account: dict[str, Any] = field(default_factory=lambda: dict(NEW_ACCOUNT))
     ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
+    suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)  # suppression list
 
 
 # A new account as SES answers GetAccount: in the sandbox, with its default quotas.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import event_destinations, identity_policies
 from .account import AccountSettings
 from .base import Kind
@@ -10,6 +12,7 @@ from .contact_lists import ContactLists
 from .dedicated_ip_pools import DedicatedIpPools
 from .dedicated_ips import DedicatedIps
 from .identities import Identities
+from .suppressions import SuppressionList
 from .templates import Templates
 
 KINDS: tuple[Kind, ...] = (
@@ -21,7 +24,9 @@ KINDS: tuple[Kind, ...] = (
     Templates(),
     ContactLists(),
 )
-BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+# Kinds too large to list and read one by one: they compute their changes while streaming.
+STREAMED = (SuppressionList(),)
+BY_KIND: dict[str, Any] = {k.kind: k for k in (*KINDS, *STREAMED)}
 
 # Kinds that live inside another and are applied by their own module.
 CHILD_APPLY = {

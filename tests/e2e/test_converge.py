@@ -12,11 +12,11 @@ def test_production_example_applies_and_converges(env: Env) -> None:
     first = env.sesctl("plan", config, "--format", "json")
     assert first.exit_code == 0, first.output
     planned = json.loads(first.stdout)
-    assert planned["summary"] == {"create": 16, "update": 1, "delete": 0, "replace": 0}
+    assert planned["summary"] == {"create": 18, "update": 1, "delete": 0, "replace": 0}
 
     applied = env.sesctl("apply", config, "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 16 created, 1 updated, 0 deleted, 0 replaced." in applied.stdout
+    assert "Apply complete: 18 created, 1 updated, 0 deleted, 0 replaced." in applied.stdout
 
     again = env.sesctl("plan", config, "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout
@@ -97,4 +97,5 @@ def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None
         "GetEmailTemplate": 2,
         "ListContactLists": 1,
         "GetContactList": 1,
+        "GetSuppressedDestination": 2,
     }

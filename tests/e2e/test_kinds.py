@@ -364,3 +364,31 @@ def test_an_ip_the_account_does_not_lease_is_an_error(env: Env) -> None:
     result = env.sesctl("plan", config)
     assert result.exit_code == 1
     assert "dedicated_ips: 203.0.113.9 is not an IP this account leases" in result.stderr
+
+
+def test_suppressions_create_update_and_never_prune_by_default(env: Env) -> None:
+    env.control("POST", "/_sesctl/suppressions", {"entries": {"ses-added@example.com": "BOUNCE"}})
+    planned = converge(env, HEAD + "suppressions: {addresses: {a@example.com: BOUNCE}}\n")
+    assert actions(planned) == [("create", "suppression", "a@example.com")]
+    planned = converge(env, HEAD + "suppressions: {addresses: {a@example.com: complaint}}\n")
+    assert [(f["path"], f["before"], f["after"]) for f in planned["changes"][0]["fields"]] == [
+        ("reason", "BOUNCE", "COMPLAINT")
+    ]
+    planned = converge(env, HEAD + "suppressions: {addresses: {}}\n")
+    assert planned["changes"] == []
+    listed = env.ses().list_suppressed_destinations()["SuppressedDestinationSummaries"]
+    assert sorted(s["EmailAddress"] for s in listed) == ["a@example.com", "ses-added@example.com"]
+
+
+def test_suppressions_prune_streams_the_list_and_deletes_unlisted(env: Env) -> None:
+    entries = {f"user{i:04}@example.com": "BOUNCE" for i in range(2500)}
+    env.control("POST", "/_sesctl/suppressions", {"entries": entries})
+    env.reset_calls()
+    planned = converge(
+        env, HEAD + "suppressions:\n  prune: true\n  addresses: {user0007@example.com: BOUNCE}\n"
+    )
+    assert len(planned["changes"]) == 2499
+    assert {c["action"] for c in planned["changes"]} == {"delete"}
+    assert env.calls()["ListSuppressedDestinations"] >= 3  # page by page, 1,000 at a time
+    listed = env.ses().list_suppressed_destinations()["SuppressedDestinationSummaries"]
+    assert [s["EmailAddress"] for s in listed] == ["user0007@example.com"]

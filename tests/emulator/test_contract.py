@@ -221,12 +221,19 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
         "198.51.100.7"
     ]
 
+    ses.put_suppressed_destination(EmailAddress="x@example.com", Reason="BOUNCE")
+    got = ses.get_suppressed_destination(EmailAddress="x@example.com")["SuppressedDestination"]
+    assert got["Reason"] == "BOUNCE"
+    summaries = ses.list_suppressed_destinations(PageSize=10)["SuppressedDestinationSummaries"]
+    assert [s["EmailAddress"] for s in summaries] == ["x@example.com"]
+    ses.delete_suppressed_destination(EmailAddress="x@example.com")
+
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 52
+    assert len(SEEN) >= 56
 
 
 @pytest.mark.parametrize(

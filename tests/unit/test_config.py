@@ -128,13 +128,6 @@ def test_policy_json_string_must_parse(tmp_path: Path) -> None:
     )
 
 
-def test_sections_not_yet_managed_are_refused_not_ignored(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD + "suppressions: {prune: false}\n")
-    assert "`suppressions` is part of the format but this sesctl release does not manage it" in (
-        error_of(path)
-    )
-
-
 def test_event_destination_needs_exactly_one_target(tmp_path: Path) -> None:
     text = GOOD.replace(
         "main: {}", "main: {event_destinations: {e: {matching_event_types: [SEND]}}}"
