@@ -321,6 +321,30 @@ def _failure_report(
     return "\n".join(lines)
 
 
+@cli.command(name="import")
+@click.option("--stack", required=True, help="The stack name the file will own everything as.")
+@click.option("--kinds", help="Comma-separated sections to import (default: all).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (templates/ beside it).")
+@global_options
+def import_(stack: str, kinds: str | None, out: str | None) -> int:
+    """Write the live account as a config file that plans to no changes once applied."""
+    from . import importer
+
+    sections = importer.kinds_of(kinds)
+    with connected(None) as client:
+        document = importer.collect(client, sections)
+        region = client.region
+    target = Path(out) if out else None
+    importer.write_bodies(document, target)
+    text = importer.render(document, stack, region)
+    if target is None:
+        echo(text, nl=False)
+    else:
+        target.write_text(text, encoding="utf-8")
+        info(f"Wrote {target} ({', '.join(f'{s} {len(document[s])}' for s in sections)})")
+    return 0
+
+
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["zone", "json", "octodns"]), default="zone")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from urllib.parse import unquote
+from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import botocore.session
 
@@ -24,6 +25,28 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
     # Literal paths first, so /v2/email/templates is never taken for /v2/email/templates/{x}.
     routes.sort(key=lambda r: r[1].pattern.count("(?P<"))
     return routes
+
+
+@cache
+def _query_members(operation: str) -> dict[str, tuple[str, bool]]:
+    """Query-string name → (member name, whether it is a list), from botocore's model."""
+    shape = botocore.session.get_session().get_service_model("sesv2").operation_model(operation)
+    members = shape.input_shape.members if shape.input_shape else {}
+    return {
+        m.serialization.get("name", name): (name, m.type_name == "list")
+        for name, m in members.items()
+        if m.serialization.get("location") == "querystring"
+    }
+
+
+def query_params(operation: str, query: str) -> dict[str, Any]:
+    """Query-string parameters under their member names; list members keep every value."""
+    values = parse_qs(query, keep_blank_values=True)
+    params: dict[str, Any] = {}
+    for key, found in values.items():
+        member, is_list = _query_members(operation).get(key, (key, False))
+        params[member] = found if is_list else found[-1]
+    return params
 
 
 def match(method: str, path: str) -> tuple[str, dict[str, str]] | None:

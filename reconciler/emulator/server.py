@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from moto.core.base_backend import BackendDict
 
@@ -78,7 +77,7 @@ class Extensions:
             ours = operation == "GetResources" and tags.ses_only(params)
         elif (routed := router.match(method, path)) is not None:
             operation, uri_params = routed
-            query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+            query = router.query_params(operation, environ.get("QUERY_STRING", ""))
             params = {**query, **_json(body), **uri_params}
             ours = operation in HANDLERS
         else:

@@ -45,8 +45,8 @@ def delete(call: Call) -> dict[str, Any]:
 
 
 def list_all(call: Call) -> dict[str, Any]:
-    reasons = call.params.get("Reason")
-    wanted = set(reasons.split(",")) if reasons else None
+    reasons = call.params.get("Reasons")
+    wanted = set(reasons) if reasons else None
     start = int(call.params.get("NextToken") or 0)
     size = min(int(call.params.get("PageSize") or MAX_PAGE), MAX_PAGE)
     items = list(call.extras.suppressed.items())

@@ -176,8 +176,10 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert [t["TemplateName"] for t in ses.list_email_templates()["TemplatesMetadata"]] == ["t"]
 
     arn = "arn:aws:ses:us-east-1:123456789012:template/t"
-    ses.tag_resource(ResourceArn=arn, Tags=[{"Key": "x", "Value": "1"}])
-    ses.untag_resource(ResourceArn=arn, TagKeys=["x"])
+    ses.tag_resource(
+        ResourceArn=arn, Tags=[{"Key": "team", "Value": "1"}, {"Key": "tier", "Value": "2"}]
+    )
+    ses.untag_resource(ResourceArn=arn, TagKeys=["team", "tier"])
     assert ses.list_tags_for_resource(ResourceArn=arn)["Tags"] == stack
 
     owned = tagging.get_resources(TagFilters=[{"Key": "sesctl:stack"}], ResourceTypeFilters=["ses"])
