@@ -91,7 +91,8 @@ def test_validate_checks_templates_offline(env: Env) -> None:
 
 
 def test_examples_validate(env: Env) -> None:
-    for name in ("quickstart.yaml", "production.yaml"):
+    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0-example")
+    for name in ("quickstart.yaml", "production.yaml", "byodkim.yaml", "dedicated-ips.yaml"):
         result = env.sesctl("validate", env.example(name))
         assert result.exit_code == 0, result.output
 
