@@ -37,11 +37,16 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     config = loaded.model
     ctx = Context(config.stack, dict(config.tags), allow_takeover)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
-    live = fetch(client, loaded, managed)
-    plan = Plan(config.stack, client.region)
-    for streamed in STREAMED:
-        if (section := loaded.section(streamed.section)) is not None:
-            plan.changes.extend(streamed.changes(client, section))
+    with ThreadPoolExecutor(len(STREAMED)) as side:  # streamed kinds read alongside the rest
+        streamed = [
+            side.submit(kind.changes, client, section)
+            for kind in STREAMED
+            if (section := loaded.section(kind.section)) is not None
+        ]
+        live = fetch(client, loaded, managed)
+        plan = Plan(config.stack, client.region)
+        for future in streamed:
+            plan.changes.extend(future.result())
     for kind in managed:
         desired = entries(loaded, kind)
         found = live[kind.kind]
