@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -319,6 +320,80 @@ def _failure_report(
     lines += [f"  {c.action} {c.address}" for c in ([failed] if failed else []) + rest]
     lines.append("Run apply again: it plans from the live state and finishes the rest.")
     return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--from", "sender", required=True, help="Sender address (a verified identity).")
+@click.option("--to", multiple=True, required=True, help="Recipient (repeatable).")
+@click.option("--cc", multiple=True, help="Cc recipient (repeatable).")
+@click.option("--bcc", multiple=True, help="Bcc recipient (repeatable).")
+@click.option("--reply-to", multiple=True, help="Reply-To address (repeatable).")
+@click.option("--subject", help="Subject (simple messages).")
+@click.option("--text", help="Plain-text body.")
+@click.option("--text-file", type=click.Path(dir_okay=False), help="Plain-text body from a file.")
+@click.option("--html", help="HTML body.")
+@click.option("--html-file", type=click.Path(dir_okay=False), help="HTML body from a file.")
+@click.option("--attach", multiple=True, type=click.Path(dir_okay=False), help="Attach a file.")
+@click.option("--template", help="Send this SES template instead of a subject and body.")
+@click.option("--data", help="Template data as JSON.")
+@click.option(
+    "--data-file", type=click.Path(dir_okay=False), help="Template data from a JSON file."
+)
+@click.option("--configuration-set", help="Configuration set to send with.")
+@click.option("--tag", multiple=True, help="Message tag NAME=VALUE (repeatable).")
+@click.option("--header", multiple=True, help="Extra header NAME=VALUE (repeatable).")
+@global_options
+def send(**options: Any) -> int:
+    """Send one message, simple or templated; prints its MessageId."""
+    from . import send as sending
+
+    message = _message(options, sending)
+    message.check()
+    with connected(None) as client:
+        echo(sending.send(client, message))
+    return 0
+
+
+def _message(o: dict[str, Any], sending: Any) -> Any:
+    if o["text"] is not None and o["text_file"]:
+        raise SesctlError("give --text or --text-file, not both")
+    if o["html"] is not None and o["html_file"]:
+        raise SesctlError("give --html or --html-file, not both")
+    if o["template"] and (
+        o["subject"] or o["text"] or o["html"] or o["text_file"] or o["html_file"]
+    ):
+        raise SesctlError("--template replaces --subject/--text/--html: give one or the other")
+    if o["data"] is not None and o["data_file"]:
+        raise SesctlError("give --data or --data-file, not both")
+    raw = o["data"] if o["data"] is not None else None
+    if o["data_file"]:
+        raw = sending.read_text(o["data_file"], "--data-file")
+    data = None
+    if raw is not None:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise SesctlError(
+                f"template data is not valid JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+        if not isinstance(data, dict):
+            raise SesctlError("template data must be a JSON object")
+    return sending.Message(
+        sender=o["sender"],
+        to=list(o["to"]),
+        cc=list(o["cc"]),
+        bcc=list(o["bcc"]),
+        reply_to=list(o["reply_to"]),
+        subject=o["subject"],
+        text=sending.read_text(o["text_file"], "--text-file") if o["text_file"] else o["text"],
+        html=sending.read_text(o["html_file"], "--html-file") if o["html_file"] else o["html"],
+        template=o["template"],
+        data=data,
+        attachments=list(o["attach"]),
+        configuration_set=o["configuration_set"],
+        tags=sending.key_values(o["tag"], "--tag"),
+        headers=sending.key_values(o["header"], "--header"),
+    )
 
 
 @cli.command(name="import")

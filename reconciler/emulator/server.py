@@ -25,6 +25,7 @@ from . import (
     dedicated_ips,
     identities,
     router,
+    sending,
     suppressions,
     tags,
     templates,
@@ -36,6 +37,7 @@ HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
     **contact_lists.HANDLERS,
     **dedicated_ips.HANDLERS,
     **suppressions.HANDLERS,
+    **sending.HANDLERS,
     **identities.HANDLERS,
     **configuration_sets.HANDLERS,
     **templates.HANDLERS,
@@ -117,6 +119,9 @@ class Extensions:
             if path == "/_sesctl/calls" and method == "DELETE":
                 self.calls.clear()
                 return _respond(start, 200, {})
+            if path == "/_sesctl/messages" and method == "GET":
+                call = Call("ListMessages", "us-east-1", {})
+                return _respond(start, 200, {"messages": sending.all_messages(call)})
             if path == "/_sesctl/faults" and method == "POST":
                 rule = _json(body)
                 self.faults[rule["operation"]] = Fault(

@@ -230,12 +230,19 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert [s["EmailAddress"] for s in summaries] == ["x@example.com"]
     ses.delete_suppressed_destination(EmailAddress="x@example.com")
 
+    sent = ses.send_email(
+        FromEmailAddress="a@example.com",
+        Destination={"ToAddresses": ["b@example.net"]},
+        Content={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
+    )
+    assert sent["MessageId"]
+
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 56
+    assert len(SEEN) >= 57
 
 
 @pytest.mark.parametrize(
