@@ -451,12 +451,14 @@ def dns(config: str, fmt: str) -> int:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=4566, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--state-file", type=click.Path(dir_okay=False), help="Keep state in this file.")
+@click.option("--max-send-rate", type=click.FloatRange(min=0), help="Recipients/s before 429s.")
 @global_options
-def emulator(host: str, port: int, state_file: str | None) -> int:
+def emulator(host: str, port: int, state_file: str | None, max_send_rate: float | None) -> int:
     """Serve the embedded SES v2 emulator in the foreground (Ctrl-C stops it)."""
     from .emulator import Emulator
 
-    server = Emulator(host=host, port=port, state_file=Path(state_file) if state_file else None)
+    state = Path(state_file) if state_file else None
+    server = Emulator(host=host, port=port, state_file=state, max_send_rate=max_send_rate)
     try:
         server.start()
         info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")

@@ -29,9 +29,14 @@ class Emulator:
     """Serve the emulator on host:port (0 picks a free port); persist state to a file."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state_file: Path | None = None,
+        max_send_rate: float | None = None,
     ) -> None:
         self.host, self.port, self.state_file = host, port, state_file
+        self.max_send_rate = max_send_rate
         self.url = ""
         self.app = Extensions(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer | None = None
@@ -43,6 +48,11 @@ class Emulator:
         self._load_state()
         self._server = make_server(self.host, self.port, self.app, threaded=True)
         self.url = f"http://{self.host}:{self._server.server_port}"
+        if self.max_send_rate is not None:
+            from .sending import set_quota
+            from .state import Call
+
+            set_quota(Call("SetQuota", "us-east-1", {}), {"max_send_rate": self.max_send_rate})
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

@@ -1,7 +1,7 @@
 """The account singleton (moto 5.2.1 has no GetAccount in SES v2).
 
-A new account is in the sandbox with SES's default quotas (200 messages a day, 1 per second),
-sending enabled, and account-level suppression of bounces and complaints. Account details
+A new account has production access with SES's default quotas (50,000 messages a day, 14 a
+second), sending enabled, and account-level suppression of bounces and complaints. Account details
 are kept as given; SES would also open a review (ReviewDetails), which is not emulated.
 """
 

@@ -1,14 +1,17 @@
-"""SendEmail (moto 5.2.1 refuses templated content): simple, raw and templated messages.
+"""SendEmail and SendBulkEmail (moto 5.2.1 has neither for templated content).
 
 Templated sends render with SES's rules: a variable the data lacks makes the message a
 rendering failure — SES still answers with a MessageId but never delivers it, so it is kept
-with `delivered: false`. No identity verification or sandbox limits are applied. Tests read
-every accepted message at GET /_sesctl/messages.
+with `delivered: false`. No identity verification is applied. A maximum send rate (set with
+`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced as SES does: a
+call that would exceed N recipients in the last second is answered TooManyRequestsException
+"Maximum sending rate exceeded.". Tests read every accepted message at GET /_sesctl/messages.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -46,13 +49,38 @@ def _render(content: dict[str, str], data: dict[str, Any]) -> tuple[str, bool]:
     return parts.get("Subject", ""), True
 
 
-def send_email(call: Call) -> dict[str, Any]:
-    content, destination = call.params["Content"], call.params.get("Destination") or {}
-    recipients = sum(
+def _count(destination: dict[str, Any]) -> int:
+    return sum(
         len(destination.get(k) or []) for k in ("ToAddresses", "CcAddresses", "BccAddresses")
     )
+
+
+class SendRate:
+    """Recipients accepted in the last second, against the account's maximum send rate."""
+
+    def __init__(self) -> None:
+        self.window: list[tuple[float, int]] = []
+
+    def take(self, call: Call, recipients: int) -> None:
+        quota = call.extras.account["SendQuota"]
+        now = time.monotonic()
+        self.window = [(t, n) for t, n in self.window if now - t < 1.0]
+        limit = quota["MaxSendRate"]
+        if limit > 0 and sum(n for _, n in self.window) + recipients > limit:
+            raise ApiFailure(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
+        self.window.append((now, recipients))
+        quota["SentLast24Hours"] += recipients
+
+
+RATE = SendRate()
+
+
+def send_email(call: Call) -> dict[str, Any]:
+    content, destination = call.params["Content"], call.params.get("Destination") or {}
+    recipients = _count(destination)
     if recipients > 50:
         raise ApiFailure(400, "MessageRejected", "Recipient count exceeds 50.")
+    RATE.take(call, recipients)
     message: dict[str, Any] = {
         "message_id": str(uuid.uuid4()),
         "from": call.params.get("FromEmailAddress"),
@@ -86,4 +114,43 @@ def send_email(call: Call) -> dict[str, Any]:
     return {"MessageId": message["message_id"]}
 
 
-HANDLERS = {"SendEmail": send_email}
+def send_bulk_email(call: Call) -> dict[str, Any]:
+    entries = call.params["BulkEmailEntries"]
+    if not 1 <= len(entries) <= 50:
+        raise bad_request("BulkEmailEntries takes 1 to 50 entries.")
+    spec = (call.params.get("DefaultContent") or {}).get("Template") or {}
+    name, template = _template(call, spec)
+    default = json.loads(spec.get("TemplateData") or "{}")
+    RATE.take(call, sum(_count(e.get("Destination") or {}) for e in entries))
+    results = []
+    for entry in entries:
+        destination = entry.get("Destination") or {}
+        replacement = (entry.get("ReplacementEmailContent") or {}).get("ReplacementTemplate") or {}
+        data = {**default, **json.loads(replacement.get("ReplacementTemplateData") or "{}")}
+        subject, delivered = _render(template, data)
+        message = {
+            "message_id": str(uuid.uuid4()),
+            "from": call.params.get("FromEmailAddress"),
+            "to": destination.get("ToAddresses", []),
+            "cc": destination.get("CcAddresses", []),
+            "bcc": destination.get("BccAddresses", []),
+            "template": name,
+            "template_data": data,
+            "subject": subject,
+            "delivered": delivered,
+            "attachments": [],
+        }
+        _messages(call).append(message)
+        results.append({"Status": "SUCCESS", "MessageId": message["message_id"]})
+    return {"BulkEmailEntryResults": results}
+
+
+def set_quota(call: Call, request: dict[str, Any]) -> None:
+    quota = call.extras.account["SendQuota"]
+    if "max_send_rate" in request:
+        quota["MaxSendRate"] = float(request["max_send_rate"])
+    if "max_24_hour_send" in request:
+        quota["Max24HourSend"] = float(request["max_24_hour_send"])
+
+
+HANDLERS = {"SendEmail": send_email, "SendBulkEmail": send_bulk_email}

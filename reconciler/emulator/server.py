@@ -119,6 +119,10 @@ class Extensions:
             if path == "/_sesctl/calls" and method == "DELETE":
                 self.calls.clear()
                 return _respond(start, 200, {})
+            if path == "/_sesctl/send-quota" and method == "POST":
+                request = _json(body)
+                sending.set_quota(Call("SetQuota", request.get("region", "us-east-1"), {}), request)
+                return _respond(start, 200, {})
             if path == "/_sesctl/messages" and method == "GET":
                 call = Call("ListMessages", "us-east-1", {})
                 return _respond(start, 200, {"messages": sending.all_messages(call)})

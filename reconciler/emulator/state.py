@@ -8,6 +8,7 @@ that same backend, so it is reset and persisted with it.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,17 +50,18 @@ class Extras:
     templates: dict[str, Template] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # set → option groups
     destinations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    account: dict[str, Any] = field(default_factory=lambda: dict(NEW_ACCOUNT))
+    account: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(NEW_ACCOUNT))
     ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
     suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)  # suppression list
 
 
-# A new account as SES answers GetAccount: in the sandbox, with its default quotas.
+# A new account as SES answers GetAccount once out of the sandbox, with SES's default
+# production quotas (50,000 a day, 14 recipients a second).
 NEW_ACCOUNT: dict[str, Any] = {
     "DedicatedIpAutoWarmupEnabled": False,
     "EnforcementStatus": "HEALTHY",
-    "ProductionAccessEnabled": False,
-    "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 0.0},
+    "ProductionAccessEnabled": True,
+    "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": 14.0, "SentLast24Hours": 0.0},
     "SendingEnabled": True,
     "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
     "VdmAttributes": {"VdmEnabled": "DISABLED"},

@@ -236,13 +236,21 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
         Content={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
     )
     assert sent["MessageId"]
+    bulk = ses.send_bulk_email(
+        FromEmailAddress="a@example.com",
+        DefaultContent={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
+        BulkEmailEntries=[
+            {"Destination": {"ToAddresses": [f"r{i}@example.net"]}} for i in range(3)
+        ],
+    )
+    assert [r["Status"] for r in bulk["BulkEmailEntryResults"]] == ["SUCCESS"] * 3
 
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 57
+    assert len(SEEN) >= 58
 
 
 @pytest.mark.parametrize(
@@ -325,3 +333,25 @@ def test_state_survives_a_restart_with_a_state_file(
         assert ses.get_email_template(TemplateName="kept")["TemplateContent"] == {"Subject": "s"}
     finally:
         second.stop()
+
+
+def test_maximum_send_rate_is_enforced_in_recipients(clients: tuple[Any, Any]) -> None:
+    ses, _ = clients
+    from botocore.config import Config
+
+    strict = boto3.client(
+        "sesv2",
+        endpoint_url=ses.meta.endpoint_url,
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    body = json.dumps({"max_send_rate": 2}).encode()
+    url = ses.meta.endpoint_url + "/_sesctl/send-quota"
+    urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"))
+    simple = {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}}
+    to = {"ToAddresses": ["a@example.net", "b@example.net", "c@example.net"]}
+    with pytest.raises(ClientError) as info:
+        strict.send_email(FromEmailAddress="x@example.com", Destination=to, Content=simple)
+    assert code(info.value) == "TooManyRequestsException"
+    assert info.value.response["Error"]["Message"] == "Maximum sending rate exceeded."
+    assert strict.get_account()["SendQuota"]["MaxSendRate"] == 2.0
