@@ -92,15 +92,15 @@ def opt(name: str) -> Any:
 
 
 @contextmanager
-def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
+def connected(loaded: LoadedConfig | None, max_attempts: int | None = None) -> Iterator[Sesv2]:
     """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
     region = opt("region") or (loaded.model.region if loaded else None)
     limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
     settings = ClientSettings(
         region=region, profile=opt("profile"), endpoint_url=opt("endpoint_url")
     )
-    if opt("max_attempts"):
-        settings.max_attempts = opt("max_attempts")
+    if max_attempts or opt("max_attempts"):
+        settings.max_attempts = max_attempts or opt("max_attempts")
     if not opt("local"):
         settings.rate_limits = limits or settings.rate_limits
         yield Sesv2(settings)
@@ -394,6 +394,132 @@ def _message(o: dict[str, Any], sending: Any) -> Any:
         tags=sending.key_values(o["tag"], "--tag"),
         headers=sending.key_values(o["header"], "--header"),
     )
+
+
+@cli.command(name="send-bulk")
+@click.option("--from", "sender", required=True, help="Sender address (a verified identity).")
+@click.option("--template", required=True, help="The SES template every message uses.")
+@click.option("--recipients", required=True, type=click.Path(dir_okay=False), help="CSV or JSONL.")
+@click.option("--default-data", help="Template data for every row: JSON, or @file.")
+@click.option("--configuration-set", help="Configuration set to send with.")
+@click.option(
+    "--rate", type=click.FloatRange(min=0.01), help="Recipients/s (default: MaxSendRate)."
+)
+@click.option("--journal", type=click.Path(dir_okay=False), help="Resume log: re-run to resume.")
+@click.option("--results", type=click.Path(dir_okay=False), help="One JSON line per recipient.")
+@click.option("--resend-unknown", is_flag=True, help="Resend batches whose outcome is unknown.")
+@click.option("--dry-run", is_flag=True, help="Check every row against the template; send nothing.")
+@click.option("--ignore-quota", is_flag=True, help="Send even past the remaining 24-hour quota.")
+@global_options
+def send_bulk(**o: Any) -> int:
+    """Send a template to every recipient in a file, rate-exact and resumable."""
+    from . import bulk
+    from .send import check_address
+
+    check_address(o["sender"], "--from")
+    default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
+    path = Path(o["recipients"])
+    total_rows, recipients = bulk.count(path)
+    with connected(None, max_attempts=1) as client:  # a lost answer is never retried: no doubles
+        quota = client.call("GetAccount").get("SendQuota", {})
+        if o["dry_run"]:
+            return _dry_run(client, path, o["template"], default)
+        remaining = quota.get("Max24HourSend", -1) - quota.get("SentLast24Hours", 0)
+        if quota.get("Max24HourSend", -1) >= 0 and recipients > remaining and not o["ignore_quota"]:
+            raise SesctlError(
+                f"{recipients} recipients but only {int(remaining)} left of the 24-hour quota "
+                "(--ignore-quota sends anyway)"
+            )
+        rate = o["rate"] or float(quota.get("MaxSendRate") or 1)
+        options = bulk.Options(
+            o["sender"], o["template"], default, o["configuration_set"], rate,
+            float(quota.get("MaxSendRate") or 0),
+        )  # fmt: skip
+        journal = bulk.Journal(Path(o["journal"]) if o["journal"] else None)
+        results = bulk.Results(Path(o["results"]) if o["results"] else None)
+        started = time.monotonic()
+        try:
+            tally = bulk.run(
+                client,
+                path,
+                options,
+                journal,
+                results,
+                o["resend_unknown"],
+                _progress(total_rows, started),
+            )
+        finally:
+            journal.close()
+            results.close()
+    elapsed = time.monotonic() - started
+    info(
+        f"\rSent {tally.sent}, failed {tally.failed}, unknown {tally.unknown}, "
+        f"already sent {tally.skipped} — of {total_rows} rows in {elapsed:.1f}s"
+    )
+    return 0 if tally.sent + tally.skipped == total_rows else 1
+
+
+def _json_option(value: str, option: str) -> dict[str, Any]:
+    from .send import read_text
+
+    text = read_text(value[1:], option) if value.startswith("@") else value
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SesctlError(f"{option}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise SesctlError(f"{option}: must be a JSON object")
+    return data
+
+
+def _progress(total: int, started: float) -> Callable[[Any], None]:
+    """A one-line progress bar on stderr, for terminals and runs longer than a second."""
+
+    def show(tally: Any) -> None:
+        elapsed = time.monotonic() - started
+        if elapsed < 1 or not sys.stderr.isatty() or opt("quiet"):
+            return
+        done = tally.sent + tally.failed + tally.unknown + tally.skipped
+        rate = tally.sent / elapsed
+        eta = (total - done) / rate if rate else 0
+        click.echo(
+            f"\r{done}/{total} · sent {tally.sent} · failed {tally.failed} · {rate:.0f}/s · "
+            f"ETA {eta:.0f}s ",
+            err=True,
+            nl=False,
+        )
+
+    return show
+
+
+def _dry_run(client: Sesv2, path: Path, template: str, default: dict[str, Any]) -> int:
+    """Render every row with the live template; list what would go, or every missing value."""
+    from . import bulk
+    from .handlebars import MissingVariableError, parse, render
+
+    content = client.call("GetEmailTemplate", TemplateName=template)["TemplateContent"]
+    parts = {k: parse(v) for k, v in content.items() if v}
+    problems = []
+    count = 0
+    for row in bulk.rows(path):
+        data = {**default, **row.data}
+        try:
+            subject = render(parts["Subject"], data) if "Subject" in parts else ""
+            for part in parts.values():
+                render(part, data)
+        except MissingVariableError as exc:
+            missing = f"uses {{{{{exc.path}}}}} but the row has no {exc.path!r}"
+            problems.append(f"{path}:{row.line}: {template} {missing}")
+            continue
+        count += 1
+        echo(f"{path}:{row.line}: {row.to} — {subject}")
+    if problems:
+        raise SesctlError(
+            "\n".join(problems[:50])
+            + (f"\n(and {len(problems) - 50} more)" if len(problems) > 50 else "")
+        )
+    info(f"Dry run: {count} messages would be sent with template {template}; nothing was sent.")
+    return 0
 
 
 @cli.command(name="import")

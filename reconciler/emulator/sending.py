@@ -2,8 +2,9 @@
 
 Templated sends render with SES's rules: a variable the data lacks makes the message a
 rendering failure — SES still answers with a MessageId but never delivers it, so it is kept
-with `delivered: false`. No identity verification is applied. A maximum send rate (set with
-`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced as SES does: a
+with `delivered: false`. No identity verification is applied. Bulk entries past the 24-hour
+quota are answered ACCOUNT_DAILY_QUOTA_EXCEEDED, entry by entry, as SES does. A maximum send
+rate (`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced as SES does: a
 call that would exceed N recipients in the last second is answered TooManyRequestsException
 "Maximum sending rate exceeded.". Tests read every accepted message at GET /_sesctl/messages.
 """
@@ -122,9 +123,18 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     name, template = _template(call, spec)
     default = json.loads(spec.get("TemplateData") or "{}")
     RATE.take(call, sum(_count(e.get("Destination") or {}) for e in entries))
+    quota = call.extras.account["SendQuota"]
+    sent_before = quota["SentLast24Hours"] - sum(
+        _count(e.get("Destination") or {}) for e in entries
+    )
     results = []
     for entry in entries:
         destination = entry.get("Destination") or {}
+        sent_before += _count(destination)
+        if 0 <= quota["Max24HourSend"] < sent_before:
+            error = "Daily message quota exceeded."
+            results.append({"Status": "ACCOUNT_DAILY_QUOTA_EXCEEDED", "Error": error})
+            continue
         replacement = (entry.get("ReplacementEmailContent") or {}).get("ReplacementTemplate") or {}
         data = {**default, **json.loads(replacement.get("ReplacementTemplateData") or "{}")}
         subject, delivered = _render(template, data)

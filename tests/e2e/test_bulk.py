@@ -1,0 +1,179 @@
+"""`sesctl send-bulk`: CSV and JSONL, rate, throttling, failures, kill -9 and resume."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .conftest import Env
+
+HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
+
+
+def setup(env: Env) -> None:
+    config = env.write(
+        HEAD + "templates: {hello: {subject: 'Hi {{name}}', text: 'from {{user.city}}'}}\n"
+    )
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
+    env.control("POST", "/_sesctl/send-quota", {"max_send_rate": 5000})
+
+
+def csv_file(env: Env, count: int, name: str = "r.csv") -> Path:
+    path = env.tmp / name
+    lines = ["email,name,user.city,cc"]
+    lines += [f"u{i:05}@example.com,User {i},City {i}," for i in range(count)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def messages(env: Env) -> list[dict]:
+    return env.control("GET", "/_sesctl/messages")["messages"]
+
+
+def bulk(env: Env, recipients: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return env.sesctl(
+        "send-bulk", "--from", "news@example.com", "--template", "hello",
+        "--recipients", str(recipients), *extra,
+    )  # fmt: skip
+
+
+def test_csv_rows_become_messages_with_nested_data_and_results(env: Env) -> None:
+    setup(env)
+    result = bulk(env, csv_file(env, 120), "--rate", "1000", "--results", "out.jsonl")
+    assert result.exit_code == 0, result.output
+    sent = messages(env)
+    assert len(sent) == 120 and len({m["to"][0] for m in sent}) == 120
+    assert sent[7]["template_data"] == {"name": "User 7", "user": {"city": "City 7"}}
+    assert sent[7]["subject"] == "Hi User 7" and all(m["delivered"] for m in sent)
+    rows = [json.loads(line) for line in (env.tmp / "out.jsonl").read_text().splitlines()]
+    assert len(rows) == 120 and {r["status"] for r in rows} == {"sent"}
+    assert rows[0]["message_id"] == sent[0]["message_id"]
+    assert "Sent 120, failed 0, unknown 0, already sent 0 — of 120 rows" in result.stderr
+
+
+def test_jsonl_rows_with_cc_and_tags(env: Env) -> None:
+    setup(env)
+    path = env.tmp / "r.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "to": "a@example.com",
+                "cc": ["c@example.com"],
+                "data": {"name": "A"},
+                "tags": {"t": "1"},
+            }
+        )
+        + "\n\n"
+        + json.dumps({"to": "b@example.com", "data": {"name": "B"}})
+        + "\n"
+    )
+    result = bulk(env, path, "--rate", "100", "--default-data", '{"user": {"city": "Paris"}}')
+    assert result.exit_code == 0, result.output
+    first, second = messages(env)
+    assert first["cc"] == ["c@example.com"] and second["to"] == ["b@example.com"]
+    assert second["subject"] == "Hi B" and second["template_data"]["user"] == {"city": "Paris"}
+
+
+def test_rate_is_paced_so_ses_hardly_throttles(env: Env) -> None:
+    setup(env)
+    env.control("POST", "/_sesctl/send-quota", {"max_send_rate": 100})
+    env.reset_calls()
+    started = time.monotonic()
+    result = bulk(env, csv_file(env, 300), "--rate", "100")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    # Six batches of 50; on a loaded machine request jitter can still make SES's one-second
+    # window see a batch early (answered 429, then retried) — a few at most, never a double.
+    assert 6 <= env.calls()["SendBulkEmail"] <= 9
+    assert elapsed >= 2.5  # 300 recipients at 100/s cannot take less than 2.5 s after the first
+    assert len(messages(env)) == 300
+
+
+def test_throttling_is_retried_and_nobody_is_sent_twice(env: Env) -> None:
+    setup(env)
+    env.control("POST", "/_sesctl/send-quota", {"max_send_rate": 60})
+    env.reset_calls()
+    result = bulk(env, csv_file(env, 200), "--rate", "400")
+    assert result.exit_code == 0, result.output
+    assert env.calls()["SendBulkEmail"] > 4  # some calls were answered 429 and retried
+    recipients = collections.Counter(m["to"][0] for m in messages(env))
+    assert len(recipients) == 200 and set(recipients.values()) == {1}
+
+
+def test_permanent_failures_go_to_the_results_with_ses_reason(env: Env) -> None:
+    setup(env)
+    env.control("POST", "/_sesctl/send-quota", {"max_24_hour_send": 30})
+    refused = bulk(env, csv_file(env, 50), "--rate", "1000")
+    assert refused.exit_code == 1 and "only 30 left of the 24-hour quota" in refused.stderr
+    result = bulk(
+        env, csv_file(env, 50), "--rate", "1000", "--ignore-quota", "--results", "o.jsonl"
+    )
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in (env.tmp / "o.jsonl").read_text().splitlines()]
+    assert collections.Counter(r["status"] for r in rows) == {"sent": 30, "failed": 20}
+    assert rows[-1]["error"] == "ACCOUNT_DAILY_QUOTA_EXCEEDED: Daily message quota exceeded."
+
+
+def test_bad_rows_are_rejected_with_their_line_before_any_send(env: Env) -> None:
+    setup(env)
+    path = csv_file(env, 5)
+    path.write_text(path.read_text().replace("u00002@example.com", "not-an-address"))
+    env.reset_calls()
+    result = bulk(env, path, "--rate", "100")
+    assert result.exit_code == 1
+    assert f"{path}:4: email: 'not-an-address' is not a valid email address" in result.stderr
+    assert "SendBulkEmail" not in env.calls()
+    (env.tmp / "bad.jsonl").write_text('{"to": "a@example.com"}\n{"too": 1}\n')
+    result = bulk(env, env.tmp / "bad.jsonl")
+    assert result.exit_code == 1 and "bad.jsonl:2: each line needs" in result.stderr
+
+
+def test_dry_run_checks_every_row_against_the_template(env: Env) -> None:
+    setup(env)
+    path = env.tmp / "r.csv"
+    path.write_text("email,name\na@example.com,A\n")
+    result = bulk(env, path, "--dry-run")
+    assert result.exit_code == 1
+    assert f"{path}:2: hello uses {{{{user.city}}}} but the row has no 'user.city'" in result.stderr
+    ok = bulk(env, path, "--dry-run", "--default-data", '{"user": {"city": "Oslo"}}')
+    assert ok.exit_code == 0 and f"{path}:2: a@example.com — Hi A" in ok.stdout
+    assert messages(env) == []
+
+
+def test_kill_9_mid_run_then_resume_sends_nobody_twice_and_loses_nobody(env: Env) -> None:
+    setup(env)
+    path = csv_file(env, 1000)
+    command = [
+        sys.executable, "-m", "reconciler", "send-bulk", "--from", "news@example.com",
+        "--template", "hello", "--recipients", str(path), "--rate", "500",
+        "--journal", "j.jsonl", "--endpoint-url", env.url,
+    ]  # fmt: skip
+    environment = {**os.environ, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+    process = subprocess.Popen(command, cwd=env.tmp, env=environment, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(messages(env)) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    before = len(messages(env))
+    assert 0 < before < 1000
+
+    resumed = subprocess.run(
+        [*command, "--results", "after.jsonl"], cwd=env.tmp, env=environment, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    rows = [json.loads(line) for line in (env.tmp / "after.jsonl").read_text().splitlines()]
+    statuses = collections.Counter(r["status"] for r in rows)
+    sent_to = collections.Counter(m["to"][0] for m in messages(env))
+    assert set(sent_to.values()) == {1}, "a recipient got two messages"
+    unknown = {r["email"] for r in rows if r["status"] == "unknown"}
+    missing = {f"u{i:05}@example.com" for i in range(1000)} - set(sent_to)
+    assert missing <= unknown, "a recipient was dropped without being reported"
+    assert statuses["skipped"] + statuses["sent"] + statuses["unknown"] == 1000
+    assert resumed.returncode == (1 if unknown else 0), resumed.stderr
