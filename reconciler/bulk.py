@@ -14,8 +14,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +29,7 @@ from .send import check_address
 BATCH = 50
 TRANSIENT = frozenset({"ACCOUNT_THROTTLED", "TRANSIENT_FAILURE"})
 THROTTLE_RETRIES = 12
+IN_FLIGHT = 8
 
 
 @dataclass
@@ -75,24 +78,33 @@ def rows(path: Path) -> Iterator[Row]:
 
 
 def _csv(path: Path, handle: TextIO) -> Iterator[Row]:
-    reader = csv.DictReader(handle)
-    if not reader.fieldnames or "email" not in reader.fieldnames:
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if not header or "email" not in header:
         raise SesctlError(f"{path}:1: a CSV of recipients needs an `email` column")
+    email = header.index("email")
+    cc, bcc = _column(header, "cc"), _column(header, "bcc")
+    fields = [(i, k) for i, k in enumerate(header) if k and k not in ("email", "cc", "bcc")]
+    nested = any("." in k for _, k in fields)
     for record in reader:
-        where = f"{path}:{reader.line_num}"
-        extra = {k: v for k, v in record.items() if k not in ("email", "cc", "bcc") and k}
+        if not record:
+            continue  # a blank line, as DictReader skips it
+        record += [""] * (len(header) - len(record))
+        flat = {k: record[i] for i, k in fields}
         try:
-            data = _nested({k: v or "" for k, v in extra.items()})
+            data = _nested(flat) if nested else flat
         except ValueError as exc:
-            raise SesctlError(f"{where}: {exc}") from None
-        row = Row(
-            reader.line_num,
-            (record["email"] or "").strip(),
-            _split(record.get("cc")),
-            _split(record.get("bcc")),
-            data,
-        )
-        yield _checked(row, where)
+            raise SesctlError(f"{path}:{reader.line_num}: {exc}") from None
+        to, copies, blind = record[email].strip(), _cell(record, cc), _cell(record, bcc)
+        yield _checked(Row(reader.line_num, to, copies, blind, data), path)
+
+
+def _column(header: list[str], name: str) -> int | None:
+    return header.index(name) if name in header else None
+
+
+def _cell(record: list[str], column: int | None) -> list[str]:
+    return _split(record[column]) if column is not None else []
 
 
 def _jsonl(path: Path, handle: TextIO) -> Iterator[Row]:
@@ -117,21 +129,22 @@ def _jsonl(path: Path, handle: TextIO) -> Iterator[Row]:
             data,
             {str(k): str(v) for k, v in tags.items()},
         )
-        yield _checked(row, where)
+        yield _checked(row, path)
 
 
-def _checked(row: Row, where: str) -> Row:
-    for role, address in [
-        ("email", row.to),
-        *[("cc", a) for a in row.cc],
-        *[("bcc", a) for a in row.bcc],
-    ]:
-        try:
-            check_address(address, role)
-        except SesctlError as exc:
-            raise SesctlError(f"{where}: {exc.message}") from None
+def _checked(row: Row, path: Path) -> Row:
+    """The row, when every address is valid and SES would take its recipients."""
+    try:
+        check_address(row.to, "email")
+        for role, addresses in (("cc", row.cc), ("bcc", row.bcc)):
+            for address in addresses:
+                check_address(address, role)
+    except SesctlError as exc:
+        raise SesctlError(f"{path}:{row.line}: {exc.message}") from None
     if row.recipients > 50:
-        raise SesctlError(f"{where}: {row.recipients} recipients: SES takes at most 50 per message")
+        raise SesctlError(
+            f"{path}:{row.line}: {row.recipients} recipients: SES takes at most 50 per message"
+        )
     return row
 
 
@@ -202,21 +215,23 @@ class Journal:
 class Pacer:
     """Spaces sends so recipients per second never exceed the rate (no bursts).
 
-    Each send of k recipients reserves k/rate seconds, plus 3 % and 5 ms so that network
-    jitter rarely squeezes one batch too many into SES's one-second window (when it does, SES
-    answers 429 and the batch is retried).
+    Each send of k recipients reserves k/rate seconds stretched by SLACK, so that a call
+    delayed on its way cannot put two calls' worth into SES's one-second window (when it
+    does, SES answers 429 and the batch is retried).
     """
 
-    MARGIN = 0.005
+    SLACK = 1.02
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
         self.next = time.monotonic()
+        self._lock = threading.Lock()
 
     def wait(self, recipients: int) -> None:
-        now = time.monotonic()
-        slot = max(now, self.next)
-        self.next = slot + recipients / self.rate * 1.03 + self.MARGIN
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self.next)
+            self.next = slot + recipients / self.rate * self.SLACK
         if slot > now:
             time.sleep(slot - now)
 
@@ -369,25 +384,57 @@ def run(
     resend_unknown: bool,
     progress: Any,
 ) -> Tally:
-    """Send every row not yet sent; the journal makes a re-run send only what never went."""
+    """Send every row not yet sent; the journal makes a re-run send only what never went.
+
+    Up to IN_FLIGHT batches are sent at once (the pacer still spaces them), so the time of
+    one round trip is not paid per batch. Journal, results and progress are written from
+    this thread only. On an error or Ctrl-C no new batch starts; the ones in flight are
+    waited for and recorded, so only a second interrupt leaves a batch `unknown`.
+    """
     pacer = Pacer(options.rate)
     ceiling = min(options.rate, options.account_rate) if options.account_rate > 0 else options.rate
     limit = max(1, min(BATCH, int(ceiling)))
-    for batch in batches(rows(path), journal, resend_unknown, limit, results):
-        batch_id = journal.start(batch)
+    flying: dict[Future[dict[int, dict[str, str]]], tuple[int, list[Row]]] = {}
+
+    def land(future: Future[dict[int, dict[str, str]]]) -> None:
+        batch_id, batch = flying.pop(future)
         try:
-            outcomes = send_batch(client, options, pacer, batch)
+            outcomes = future.result()
         except ApiError as exc:  # SES answered no: nothing in this batch was sent
-            journal.done(
-                batch_id, {r.line: {"status": "failed", "error": exc.message} for r in batch}
-            )
+            outcomes = {r.line: {"status": "failed", "error": exc.message} for r in batch}
+            journal.done(batch_id, outcomes)
+            _report(batch, outcomes, results)
             raise
         journal.done(batch_id, outcomes)
-        for row in batch:
-            outcome = outcomes[row.line]
-            detail = (
-                outcome.get("message_id") if outcome["status"] == "sent" else outcome.get("error")
-            )
-            results(row, outcome["status"], detail)
+        _report(batch, outcomes, results)
         progress(results.tally)
+
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="send-bulk") as pool:
+        try:
+            for batch in batches(rows(path), journal, resend_unknown, limit, results):
+                if len(flying) == IN_FLIGHT:
+                    land(next(as_completed(flying)))
+                batch_id = journal.start(batch)
+                flying[pool.submit(send_batch, client, options, pacer, batch)] = (batch_id, batch)
+            while flying:
+                land(next(as_completed(flying)))
+        except BaseException:
+            _drain(flying, land)
+            raise
     return results.tally
+
+
+def _drain(flying: dict[Any, Any], land: Any) -> None:
+    """Record the batches still in flight; their own errors are secondary to the first one."""
+    while flying:
+        try:
+            land(next(as_completed(flying)))
+        except Exception:  # already recorded by land(); the first error is the one raised
+            continue
+
+
+def _report(batch: list[Row], outcomes: dict[int, dict[str, str]], results: Results) -> None:
+    for row in batch:
+        outcome = outcomes[row.line]
+        sent = outcome["status"] == "sent"
+        results(row, outcome["status"], outcome.get("message_id" if sent else "error"))

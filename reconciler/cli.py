@@ -10,19 +10,18 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, render
 from .client import ClientSettings, RateLimits, Sesv2
-from .config import LoadedConfig, load
-from .engine import apply_plan, make_plan
 from .errors import SesctlError
 from .plan import Change, Plan
-from .resources.base import read_or_none
 from .secrets import SECRETS
-from .validate import check_templates
+
+if TYPE_CHECKING:  # config, engine and models (pydantic) load only in commands that use them,
+    from .config import LoadedConfig  # so `send`, `send-bulk` and `emulator` start faster
 
 LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
 EXIT_CHANGES = 2
@@ -92,12 +91,17 @@ def opt(name: str) -> Any:
 
 
 @contextmanager
-def connected(loaded: LoadedConfig | None, max_attempts: int | None = None) -> Iterator[Sesv2]:
+def connected(
+    loaded: LoadedConfig | None, max_attempts: int | None = None, parameter_validation: bool = True
+) -> Iterator[Sesv2]:
     """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
     region = opt("region") or (loaded.model.region if loaded else None)
     limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
     settings = ClientSettings(
-        region=region, profile=opt("profile"), endpoint_url=opt("endpoint_url")
+        region=region,
+        profile=opt("profile"),
+        endpoint_url=opt("endpoint_url"),
+        parameter_validation=parameter_validation,
     )
     if max_attempts or opt("max_attempts"):
         settings.max_attempts = max_attempts or opt("max_attempts")
@@ -153,6 +157,8 @@ def info(message: str) -> None:
 
 
 def load_config(path: str) -> LoadedConfig:
+    from .config import load
+
     loaded = load(Path(path))
     for warning in loaded.warnings:
         info(f"Warning: {warning}")
@@ -161,6 +167,8 @@ def load_config(path: str) -> LoadedConfig:
 
 def with_ssm(loaded: LoadedConfig, client: Sesv2) -> LoadedConfig:
     """Load again, reading `${ssm:…}` references now that there is a client."""
+    from .config import load
+
     return load(loaded.path, ssm=client.parameter) if loaded.unresolved else loaded
 
 
@@ -228,6 +236,8 @@ def validate(config: str) -> int:
     loaded = load_config(config)
     if loaded.unresolved:
         info("Note: ${ssm:…} references are not read offline; plan and apply read them.")
+    from .validate import check_templates
+
     problems = check_templates(loaded)
     if problems:
         raise SesctlError("\n".join(problems))
@@ -255,6 +265,8 @@ def validate(config: str) -> int:
 @global_options
 def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -> int:
     """Show what apply would change."""
+    from .engine import make_plan
+
     loaded = load_config(config)
     with connected(loaded) as client:
         the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
@@ -269,6 +281,8 @@ def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -
 @global_options
 def apply(config: str, auto_approve: bool, allow_takeover: bool) -> int:
     """Show the plan, ask, and apply it in dependency order."""
+    from .engine import apply_plan, make_plan
+
     loaded = load_config(config)
     with connected(loaded) as client:
         the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
@@ -420,7 +434,10 @@ def send_bulk(**o: Any) -> int:
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     total_rows, recipients = bulk.count(path)
-    with connected(None, max_attempts=1) as client:  # a lost answer is never retried: no doubles
+    # A lost answer is never retried (no doubles). Rows are checked before any send and every
+    # entry is built in one shape, so botocore's per-request validation is skipped: it cost
+    # as much as the call itself. The emulator validates each request against the model.
+    with connected(None, max_attempts=1, parameter_validation=False) as client:
         quota = client.call("GetAccount").get("SendQuota", {})
         if o["dry_run"]:
             return _dry_run(client, path, o["template"], default)
@@ -553,6 +570,7 @@ def import_(stack: str, kinds: str | None, out: str | None) -> int:
 def dns(config: str, fmt: str) -> int:
     """Print the DNS records the file's domain identities need, from their live state."""
     from . import dns as records_for
+    from .resources.base import read_or_none
 
     loaded = load_config(config)
     found: list[records_for.Record] = []

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import botocore.session
@@ -123,6 +124,7 @@ class ClientSettings:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    parameter_validation: bool = True
 
 
 class Sesv2:
@@ -148,6 +150,7 @@ class Sesv2:
             read_timeout=settings.read_timeout,
             max_pool_connections=32,
             user_agent_extra="sesctl",
+            parameter_validation=settings.parameter_validation,
         )
         self.region = region
         self.endpoint_url = settings.endpoint_url
@@ -156,18 +159,29 @@ class Sesv2:
         self.account: str | None = None
         self.calls: dict[str, int] = {}
         self._calls_lock = threading.Lock()
-        self.ses = self._client(session, "sesv2", region, settings.endpoint_url, config)
-        self.tagging = self._client(
-            session, "resourcegroupstaggingapi", region, settings.endpoint_url, config
-        )
-        self.sts = self._client(session, "sts", region, settings.endpoint_url, config)
-        self.ssm = self._client(session, "ssm", region, settings.endpoint_url, config)
+        self._session, self._config = session, config
+        self.ses = self._client("sesv2")
         self.partition = (
             session.get_partition_for_region(region) if settings.endpoint_url is None else "aws"
         )
 
-    def _client(self, session: Any, service: str, region: str, url: str | None, cfg: Any) -> Any:
-        client = session.create_client(service, region_name=region, endpoint_url=url, config=cfg)
+    @cached_property
+    def tagging(self) -> Any:
+        return self._client("resourcegroupstaggingapi")
+
+    @cached_property
+    def sts(self) -> Any:
+        return self._client("sts")
+
+    @cached_property
+    def ssm(self) -> Any:
+        return self._client("ssm")
+
+    def _client(self, service: str) -> Any:
+        """A botocore client that shares this one's settings and rate limiter (built on use)."""
+        client = self._session.create_client(
+            service, region_name=self.region, endpoint_url=self.endpoint_url, config=self._config
+        )
         client.meta.events.register("before-send", self.limiter.before_send)
         return client
 

@@ -412,7 +412,7 @@ def _lookup(path: Path, stack: tuple[Any, ...], data: Mapping[str, Any]) -> Any:
     else:
         value = stack[-1 - path.depth] if path.depth < len(stack) else _MISSING
     for part in parts:
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):  # dict first: no ABC check
             value = value.get(part, _MISSING)
         elif isinstance(value, list | tuple) and part == "length":
             value = len(value)
@@ -426,33 +426,47 @@ def _lookup(path: Path, stack: tuple[Any, ...], data: Mapping[str, Any]) -> Any:
 def render(template: Template, data: Mapping[str, Any]) -> str:
     """Render as SES would; MissingVariableError at the first path a rendered branch lacks."""
     out: list[str] = []
+    _Renderer(template, out).emit(template.body, (data,), {})
+    return "".join(out)
 
-    def emit(nodes: list[Node], stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
+
+class _Renderer:
+    """One rendering: the template (for its partials) and the output pieces so far."""
+
+    def __init__(self, template: Template, out: list[str]) -> None:
+        self.template, self.out = template, out
+
+    def emit(self, nodes: list[Node], stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
         """Render nodes in a context stack (innermost last) with @-data `at`."""
+        out = self.out
         for node in nodes:
-            if isinstance(node, str):
+            if type(node) is str:
                 out.append(node)
             elif isinstance(node, PartialCall):
                 mark = len(out)
-                emit(template.partials[node.name], stack, at)
+                self.emit(self.template.partials[node.name], stack, at)
                 *lines, tail = "".join(out[mark:]).split("\n")
                 lines = [node.indent + line for line in lines] + [tail and node.indent + tail]
                 out[mark:] = ["\n".join(lines)]
             else:
-                block(node, _lookup(node.path, stack, at), stack, at)
+                self.block(node, _lookup(node.path, stack, at), stack, at)
 
-    def block(node: Var | Block, value: Any, stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
+    def block(
+        self, node: Var | Block, value: Any, stack: tuple[Any, ...], at: Mapping[str, Any]
+    ) -> None:
         """Render one variable or block whose path has the given value."""
         if value is _MISSING and not (isinstance(node, Block) and node.helper in ("if", "unless")):
             raise MissingVariableError(node.path.text, *node.pos)
         if isinstance(node, Var):
-            out.append(_text(value).translate(_ESCAPES) if node.escape else _text(value))
+            text = value if type(value) is str else _text(value)
+            self.out.append(text.translate(_ESCAPES) if node.escape else text)
         elif node.helper in ("if", "unless"):
             zero = isinstance(value, int | float) and value == 0
             truthy = value is not _MISSING and not _empty(value) and not zero
-            emit((node.body if truthy == (node.helper == "if") else node.inverse) or [], stack, at)
+            branch = node.body if truthy == (node.helper == "if") else node.inverse
+            self.emit(branch or [], stack, at)
         elif node.helper == "with" and not _empty(value):
-            emit(node.body, stack if value is stack[-1] else (*stack, value), at)
+            self.emit(node.body, stack if value is stack[-1] else (*stack, value), at)
         else:
             items: list[tuple[Any, Any]] = []
             if node.helper == "each" and isinstance(value, Mapping):
@@ -460,14 +474,11 @@ def render(template: Template, data: Mapping[str, Any]) -> str:
             elif node.helper == "each" and isinstance(value, list | tuple):
                 items = list(enumerate(value))
             if not items:
-                emit(node.inverse or [], stack, at)
+                self.emit(node.inverse or [], stack, at)
             for index, (key, item) in enumerate(items):
                 last = index == len(items) - 1
                 frame = {**at, "key": key, "index": index, "first": index == 0, "last": last}
-                emit(node.body, (*stack, item), frame)
-
-    emit(template.body, (data,), {})
-    return "".join(out)
+                self.emit(node.body, (*stack, item), frame)
 
 
 def variables(template: Template) -> set[str]:

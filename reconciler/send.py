@@ -26,6 +26,9 @@ ADDR_SPEC = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 
 def check_address(text: str, role: str) -> str:
     """The address as given, when its addr-spec is valid; else a SesctlError naming it."""
+    bare = ADDR_SPEC.match(text)
+    if bare is not None and len(text) <= 254 and text.index("@") <= 64:
+        return text  # the common case, without parsing display names
     name, address = parseaddr(text)
     local = address.rpartition("@")[0]
     valid = (

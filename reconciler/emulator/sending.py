@@ -4,20 +4,32 @@ Templated sends render with SES's rules: a variable the data lacks makes the mes
 rendering failure — SES still answers with a MessageId but never delivers it, so it is kept
 with `delivered: false`. No identity verification is applied. Bulk entries past the 24-hour
 quota are answered ACCOUNT_DAILY_QUOTA_EXCEEDED, entry by entry, as SES does. A maximum send
-rate (`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced as SES does: a
-call that would exceed N recipients in the last second is answered TooManyRequestsException
-"Maximum sending rate exceeded.". Tests read every accepted message at GET /_sesctl/messages.
+rate (`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced strictly — SES
+tolerates short bursts, the emulator does not: a call that would exceed N recipients in the last
+second is answered TooManyRequestsException "Maximum sending rate exceeded." as SES does.
+Tests read every accepted message at GET /_sesctl/messages, each with `accepted_at` (the
+emulator's monotonic clock, in seconds) to check the rate.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import time
-import uuid
+from functools import lru_cache
 from typing import Any
 
 from ..handlebars import MissingVariableError, TemplateSyntaxError, parse, render
 from .state import ApiFailure, Call, bad_request, not_found
+
+_RUN = os.urandom(8).hex()
+_SERIAL = itertools.count(1)
+
+
+def _message_id() -> str:
+    """Unique ids shaped like SES's (`<16 hex>-<run>-<serial>-000000`), cheap to make."""
+    return f"0100{int(time.time() * 1000):012x}-{_RUN}-{next(_SERIAL):012x}-000000"
 
 
 def _messages(call: Call) -> list[dict[str, Any]]:
@@ -41,10 +53,16 @@ def _template(call: Call, spec: dict[str, Any]) -> tuple[str | None, dict[str, s
     return name, template.content
 
 
+@lru_cache(maxsize=64)
+def _parsed(source: str) -> Any:
+    """Templates are parsed once, not once per recipient."""
+    return parse(source)
+
+
 def _render(content: dict[str, str], data: dict[str, Any]) -> tuple[str, bool]:
     """The rendered subject, and whether every part rendered (else: a rendering failure)."""
     try:
-        parts = {k: render(parse(v), data) for k, v in content.items() if v}
+        parts = {k: render(_parsed(v), data) for k, v in content.items() if v}
     except (MissingVariableError, TemplateSyntaxError):
         return content.get("Subject", ""), False
     return parts.get("Subject", ""), True
@@ -62,7 +80,8 @@ class SendRate:
     def __init__(self) -> None:
         self.window: list[tuple[float, int]] = []
 
-    def take(self, call: Call, recipients: int) -> None:
+    def take(self, call: Call, recipients: int) -> float:
+        """Count the recipients in, or answer 429; the monotonic time they were accepted."""
         quota = call.extras.account["SendQuota"]
         now = time.monotonic()
         self.window = [(t, n) for t, n in self.window if now - t < 1.0]
@@ -71,6 +90,7 @@ class SendRate:
             raise ApiFailure(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
         self.window.append((now, recipients))
         quota["SentLast24Hours"] += recipients
+        return now
 
 
 RATE = SendRate()
@@ -81,9 +101,9 @@ def send_email(call: Call) -> dict[str, Any]:
     recipients = _count(destination)
     if recipients > 50:
         raise ApiFailure(400, "MessageRejected", "Recipient count exceeds 50.")
-    RATE.take(call, recipients)
+    accepted = RATE.take(call, recipients)
     message: dict[str, Any] = {
-        "message_id": str(uuid.uuid4()),
+        "message_id": _message_id(),
         "from": call.params.get("FromEmailAddress"),
         "to": destination.get("ToAddresses", []),
         "cc": destination.get("CcAddresses", []),
@@ -93,6 +113,7 @@ def send_email(call: Call) -> dict[str, Any]:
         "subject": None,
         "delivered": True,
         "attachments": [],
+        "accepted_at": accepted,
     }
     if "Template" in content:
         spec = content["Template"]
@@ -122,15 +143,14 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     spec = (call.params.get("DefaultContent") or {}).get("Template") or {}
     name, template = _template(call, spec)
     default = json.loads(spec.get("TemplateData") or "{}")
-    RATE.take(call, sum(_count(e.get("Destination") or {}) for e in entries))
+    counts = [_count(e.get("Destination") or {}) for e in entries]
+    accepted = RATE.take(call, sum(counts))
     quota = call.extras.account["SendQuota"]
-    sent_before = quota["SentLast24Hours"] - sum(
-        _count(e.get("Destination") or {}) for e in entries
-    )
-    results = []
-    for entry in entries:
+    sent_before = quota["SentLast24Hours"] - sum(counts)
+    messages, results = _messages(call), []
+    for entry, recipients in zip(entries, counts, strict=True):
         destination = entry.get("Destination") or {}
-        sent_before += _count(destination)
+        sent_before += recipients
         if 0 <= quota["Max24HourSend"] < sent_before:
             error = "Daily message quota exceeded."
             results.append({"Status": "ACCOUNT_DAILY_QUOTA_EXCEEDED", "Error": error})
@@ -139,7 +159,7 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
         data = {**default, **json.loads(replacement.get("ReplacementTemplateData") or "{}")}
         subject, delivered = _render(template, data)
         message = {
-            "message_id": str(uuid.uuid4()),
+            "message_id": _message_id(),
             "from": call.params.get("FromEmailAddress"),
             "to": destination.get("ToAddresses", []),
             "cc": destination.get("CcAddresses", []),
@@ -149,8 +169,9 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
             "subject": subject,
             "delivered": delivered,
             "attachments": [],
+            "accepted_at": accepted,
         }
-        _messages(call).append(message)
+        messages.append(message)
         results.append({"Status": "SUCCESS", "MessageId": message["message_id"]})
     return {"BulkEmailEntryResults": results}
 
