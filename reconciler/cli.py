@@ -428,12 +428,13 @@ def _message(o: dict[str, Any], sending: Any) -> Any:
 def send_bulk(**o: Any) -> int:
     """Send a template to every recipient in a file, rate-exact and resumable."""
     from . import bulk
+    from .recipients import count
     from .send import check_address
 
     check_address(o["sender"], "--from")
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
-    total_rows, recipients = bulk.count(path)
+    total_rows, recipients = count(path)
     # A lost answer is never retried (no doubles). Rows are checked before any send and every
     # entry is built in one shape, so botocore's per-request validation is skipped: it cost
     # as much as the call itself. The emulator validates each request against the model.
@@ -473,6 +474,12 @@ def send_bulk(**o: Any) -> int:
         f"\rSent {tally.sent}, failed {tally.failed}, unknown {tally.unknown}, "
         f"already sent {tally.skipped} — of {total_rows} rows in {elapsed:.1f}s"
     )
+    resume = "re-run the same command to resume" if o["journal"] else "no --journal to resume from"
+    if tally.stopped == "interrupted":
+        info(f"Interrupted: {resume}.")
+        return 130
+    if tally.stopped is not None:
+        raise SesctlError(f"sending stopped: {tally.stopped} ({resume})")
     return 0 if tally.sent + tally.skipped == total_rows else 1
 
 
@@ -510,23 +517,14 @@ def _progress(total: int, started: float) -> Callable[[Any], None]:
 
 
 def _dry_run(client: Sesv2, path: Path, template: str, default: dict[str, Any]) -> int:
-    """Render every row with the live template; list what would go, or every missing value."""
+    """List what would be sent, or every row the live template cannot render."""
     from . import bulk
-    from .handlebars import MissingVariableError, parse, render
 
-    content = client.call("GetEmailTemplate", TemplateName=template)["TemplateContent"]
-    parts = {k: parse(v) for k, v in content.items() if v}
-    problems = []
-    count = 0
-    for row in bulk.rows(path):
-        data = {**default, **row.data}
-        try:
-            subject = render(parts["Subject"], data) if "Subject" in parts else ""
-            for part in parts.values():
-                render(part, data)
-        except MissingVariableError as exc:
-            missing = f"uses {{{{{exc.path}}}}} but the row has no {exc.path!r}"
-            problems.append(f"{path}:{row.line}: {template} {missing}")
+    problems, count = [], 0
+    for row, subject, missing in bulk.dry_run(client, path, template, default):
+        if missing is not None:
+            lacks = f"uses {{{{{missing}}}}} but the row has no {missing!r}"
+            problems.append(f"{path}:{row.line}: {template} {lacks}")
             continue
         count += 1
         echo(f"{path}:{row.line}: {row.to} — {subject}")
