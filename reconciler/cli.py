@@ -91,20 +91,28 @@ def opt(name: str) -> Any:
 
 
 @contextmanager
-def connected(
-    loaded: LoadedConfig | None, max_attempts: int | None = None, parameter_validation: bool = True
-) -> Iterator[Sesv2]:
-    """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
+def connected(loaded: LoadedConfig | None, bulk_sending: bool = False) -> Iterator[Sesv2]:
+    """A client for the account: real AWS, --endpoint-url, or the embedded emulator.
+
+    For bulk sending, botocore neither retries (an answer lost on the way could mean a
+    message sent twice; send-bulk retries explicit throttling itself) nor paces (adaptive
+    mode would slow every call after one 429; send-bulk's pacer keeps the rate), and does not
+    validate parameters: rows are checked before any send and every entry is built in one
+    shape, while validation cost as much as the call. The emulator validates every request.
+    """
     region = opt("region") or (loaded.model.region if loaded else None)
     limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
     settings = ClientSettings(
-        region=region,
-        profile=opt("profile"),
-        endpoint_url=opt("endpoint_url"),
-        parameter_validation=parameter_validation,
+        region=region, profile=opt("profile"), endpoint_url=opt("endpoint_url")
     )
-    if max_attempts or opt("max_attempts"):
-        settings.max_attempts = max_attempts or opt("max_attempts")
+    if opt("max_attempts"):
+        settings.max_attempts = opt("max_attempts")
+    if bulk_sending:
+        settings.max_attempts, settings.retry_mode, settings.parameter_validation = (
+            1,
+            "standard",
+            False,
+        )
     if not opt("local"):
         settings.rate_limits = limits or settings.rate_limits
         yield Sesv2(settings)
@@ -435,10 +443,7 @@ def send_bulk(**o: Any) -> int:
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     total_rows, recipients = count(path)
-    # A lost answer is never retried (no doubles). Rows are checked before any send and every
-    # entry is built in one shape, so botocore's per-request validation is skipped: it cost
-    # as much as the call itself. The emulator validates each request against the model.
-    with connected(None, max_attempts=1, parameter_validation=False) as client:
+    with connected(None, bulk_sending=True) as client:
         quota = client.call("GetAccount").get("SendQuota", {})
         if o["dry_run"]:
             return _dry_run(client, path, o["template"], default)

@@ -125,6 +125,7 @@ class ClientSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     parameter_validation: bool = True
+    retry_mode: str = "adaptive"  # adaptive also slows the whole client after a throttle
 
 
 class Sesv2:
@@ -145,7 +146,7 @@ class Sesv2:
                 f"unknown AWS region {region!r} for SES (check --region / AWS_REGION)"
             )
         config = BotoConfig(
-            retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+            retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=32,

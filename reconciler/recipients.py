@@ -21,6 +21,8 @@ from .send import MAX_RECIPIENTS, check_address
 
 @dataclass
 class Row:
+    """One recipient row; `line` is where it ends in the file (its key in the journal)."""
+
     line: int
     to: str
     cc: list[str] = field(default_factory=list)

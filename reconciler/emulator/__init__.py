@@ -14,11 +14,13 @@ import pickle
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.ses.models import ses_backends
 from moto.sesv2.models import sesv2_backends
-from werkzeug.serving import BaseWSGIServer, make_server
+from waitress import wasyncore
+from waitress.server import create_server
 
 from .server import Extensions
 
@@ -26,7 +28,13 @@ __all__ = ["Emulator"]
 
 
 class Emulator:
-    """Serve the emulator on host:port (0 picks a free port); persist state to a file."""
+    """Serve the emulator on host:port (0 picks a free port); persist state to a file.
+
+    The HTTP server is waitress, for persistent (keep-alive) connections as SES has: with a
+    connection per call, as werkzeug's development server does, a client making thousands of
+    calls soon reuses a port the server still holds in TIME_WAIT and waits seconds for TCP
+    to retry its SYN.
+    """
 
     def __init__(
         self,
@@ -39,21 +47,23 @@ class Emulator:
         self.max_send_rate = max_send_rate
         self.url = ""
         self.app = Extensions(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer | None = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> Emulator:
         """Load saved state if any, then serve in a daemon thread."""
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("waitress").setLevel(logging.ERROR)
         self._load_state()
-        self._server = make_server(self.host, self.port, self.app, threaded=True)
-        self.url = f"http://{self.host}:{self._server.server_port}"
+        self._server = create_server(
+            self.app, host=self.host, port=self.port, threads=8, ident="sesctl-emulator"
+        )
+        self.url = f"http://{self.host}:{self._server.effective_port}"
         if self.max_send_rate is not None:
             from .sending import set_quota
             from .state import Call
 
             set_quota(Call("SetQuota", "us-east-1", {}), {"max_send_rate": self.max_send_rate})
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         return self
 
@@ -72,8 +82,10 @@ class Emulator:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.task_dispatcher.shutdown()
+            wasyncore.close_all(self._server._map)  # ends the serving loop: its map is empty
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._server = None
         self.save_state()
 

@@ -18,7 +18,7 @@ import json
 import os
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..handlebars import MissingVariableError, TemplateSyntaxError, parse, render
 from .state import ApiFailure, Call, bad_request, not_found
@@ -32,15 +32,55 @@ def _message_id() -> str:
     return f"0100{int(time.time() * 1000):012x}-{_RUN}-{next(_SERIAL):012x}-000000"
 
 
-def _messages(call: Call) -> list[dict[str, Any]]:
+class Message(NamedTuple):
+    """One accepted message, kept as a tuple of plain values (template data as JSON text) so
+    that a million of them stay small and out of the garbage collector's way."""
+
+    message_id: str
+    sender: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    template: str | None
+    template_data: str | None
+    subject: str | None
+    delivered: bool
+    attachments: tuple[str, ...]
+    accepted_at: float
+
+    def as_json(self) -> dict[str, Any]:
+        data = self.template_data
+        return {
+            "message_id": self.message_id,
+            "from": self.sender,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "bcc": list(self.bcc),
+            "template": self.template,
+            "template_data": json.loads(data) if data is not None else None,
+            "subject": self.subject,
+            "delivered": self.delivered,
+            "attachments": list(self.attachments),
+            "accepted_at": self.accepted_at,
+        }
+
+
+def _messages(call: Call) -> list[Message]:
     if not hasattr(call.backend, "sesctl_messages"):
         call.backend.sesctl_messages = []
-    messages: list[dict[str, Any]] = call.backend.sesctl_messages
+    messages: list[Message] = call.backend.sesctl_messages
     return messages
 
 
 def all_messages(call: Call) -> list[dict[str, Any]]:
-    return list(_messages(call))
+    # State saved by older versions holds dicts.
+    return [m.as_json() if isinstance(m, Message) else m for m in _messages(call)]
+
+
+def _addresses(destination: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple(destination.get(k) or ()) for k in ("ToAddresses", "CcAddresses", "BccAddresses")
+    )
 
 
 def _template(call: Call, spec: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
@@ -74,26 +114,22 @@ def _count(destination: dict[str, Any]) -> int:
     )
 
 
-class SendRate:
-    """Recipients accepted in the last second, against the account's maximum send rate."""
+def _take(call: Call, recipients: int) -> float:
+    """Count recipients against the maximum send rate (the last second) or answer 429.
 
-    def __init__(self) -> None:
-        self.window: list[tuple[float, int]] = []
-
-    def take(self, call: Call, recipients: int) -> float:
-        """Count the recipients in, or answer 429; the monotonic time they were accepted."""
-        quota = call.extras.account["SendQuota"]
-        now = time.monotonic()
-        self.window = [(t, n) for t, n in self.window if now - t < 1.0]
-        limit = quota["MaxSendRate"]
-        if limit > 0 and sum(n for _, n in self.window) + recipients > limit:
-            raise ApiFailure(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
-        self.window.append((now, recipients))
-        quota["SentLast24Hours"] += recipients
-        return now
-
-
-RATE = SendRate()
+    Returns the monotonic time they were accepted.
+    """
+    quota = call.extras.account["SendQuota"]
+    now = time.monotonic()
+    recent = getattr(call.extras, "sent_window", [])  # absent in state saved by older versions
+    window = [(t, n) for t, n in recent if now - t < 1.0]
+    limit = quota["MaxSendRate"]
+    if limit > 0 and sum(n for _, n in window) + recipients > limit:
+        call.extras.sent_window = window
+        raise ApiFailure(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
+    call.extras.sent_window = [*window, (now, recipients)]
+    quota["SentLast24Hours"] += recipients
+    return now
 
 
 def send_email(call: Call) -> dict[str, Any]:
@@ -101,39 +137,29 @@ def send_email(call: Call) -> dict[str, Any]:
     recipients = _count(destination)
     if recipients > 50:
         raise ApiFailure(400, "MessageRejected", "Recipient count exceeds 50.")
-    accepted = RATE.take(call, recipients)
-    message: dict[str, Any] = {
-        "message_id": _message_id(),
-        "from": call.params.get("FromEmailAddress"),
-        "to": destination.get("ToAddresses", []),
-        "cc": destination.get("CcAddresses", []),
-        "bcc": destination.get("BccAddresses", []),
-        "template": None,
-        "template_data": None,
-        "subject": None,
-        "delivered": True,
-        "attachments": [],
-        "accepted_at": accepted,
-    }
+    accepted = _take(call, recipients)
+    name = data = subject = None
+    delivered, attachments = True, []
     if "Template" in content:
         spec = content["Template"]
         name, template = _template(call, spec)
+        data = spec.get("TemplateData") or "{}"
         try:
-            data = json.loads(spec.get("TemplateData") or "{}")
+            subject, delivered = _render(template, json.loads(data))
         except json.JSONDecodeError:
             raise bad_request("TemplateData is not valid JSON.") from None
-        message["template"], message["template_data"] = name, data
-        message["subject"], message["delivered"] = _render(template, data)
-        message["attachments"] = [a["FileName"] for a in spec.get("Attachments") or []]
+        attachments = spec.get("Attachments") or []
     elif "Simple" in content:
-        message["subject"] = content["Simple"]["Subject"]["Data"]
-        message["attachments"] = [a["FileName"] for a in content["Simple"].get("Attachments") or []]
-    elif "Raw" in content:
-        message["subject"] = None
-    else:
+        subject = content["Simple"]["Subject"]["Data"]
+        attachments = content["Simple"].get("Attachments") or []
+    elif "Raw" not in content:
         raise bad_request("Content needs Simple, Raw or Template.")
+    message = Message(
+        _message_id(), call.params.get("FromEmailAddress"), *_addresses(destination), name, data,
+        subject, delivered, tuple(a["FileName"] for a in attachments), accepted,
+    )  # fmt: skip
     _messages(call).append(message)
-    return {"MessageId": message["message_id"]}
+    return {"MessageId": message.message_id}
 
 
 def send_bulk_email(call: Call) -> dict[str, Any]:
@@ -144,7 +170,7 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     name, template = _template(call, spec)
     default = json.loads(spec.get("TemplateData") or "{}")
     counts = [_count(e.get("Destination") or {}) for e in entries]
-    accepted = RATE.take(call, sum(counts))
+    accepted = _take(call, sum(counts))
     quota = call.extras.account["SendQuota"]
     sent_before = quota["SentLast24Hours"] - sum(counts)
     messages, results = _messages(call), []
@@ -156,23 +182,15 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
             results.append({"Status": "ACCOUNT_DAILY_QUOTA_EXCEEDED", "Error": error})
             continue
         replacement = (entry.get("ReplacementEmailContent") or {}).get("ReplacementTemplate") or {}
-        data = {**default, **json.loads(replacement.get("ReplacementTemplateData") or "{}")}
+        text = replacement.get("ReplacementTemplateData") or "{}"
+        data = {**default, **json.loads(text)}
         subject, delivered = _render(template, data)
-        message = {
-            "message_id": _message_id(),
-            "from": call.params.get("FromEmailAddress"),
-            "to": destination.get("ToAddresses", []),
-            "cc": destination.get("CcAddresses", []),
-            "bcc": destination.get("BccAddresses", []),
-            "template": name,
-            "template_data": data,
-            "subject": subject,
-            "delivered": delivered,
-            "attachments": [],
-            "accepted_at": accepted,
-        }
+        message = Message(
+            _message_id(), call.params.get("FromEmailAddress"), *_addresses(destination), name,
+            json.dumps(data) if default else text, subject, delivered, (), accepted,
+        )  # fmt: skip
         messages.append(message)
-        results.append({"Status": "SUCCESS", "MessageId": message["message_id"]})
+        results.append({"Status": "SUCCESS", "MessageId": message.message_id})
     return {"BulkEmailEntryResults": results}
 
 

@@ -53,6 +53,7 @@ class Extras:
     account: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(NEW_ACCOUNT))
     ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
     suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)  # suppression list
+    sent_window: list[tuple[float, int]] = field(default_factory=list)  # (time, recipients)
 
 
 # A new account as SES answers GetAccount once out of the sandbox, with SES's default

@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     args = parser.parse_args(argv)
-    rows, loop_rows, paced_rows = (2_000, 200, 1_000) if args.quick else (50_000, 2_000, 10_000)
+    rows, loop_rows, paced_rows = (2_000, 200, 1_000) if args.quick else (100_000, 2_000, 10_000)
     sizes = [2_000, 20_000] if args.quick else [100_000, 1_000_000]
     repeats = 1 if args.quick else 3
     report: dict[str, Any] = {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 import json
 import os
+import pty
+import re
 import signal
 import subprocess
 import sys
@@ -262,3 +264,25 @@ def test_ctrl_c_records_the_calls_on_the_wire_so_a_resume_has_no_unknown(env: En
     assert "unknown 0" in resumed.stderr
     sent_to = collections.Counter(m["to"][0] for m in messages(env))
     assert len(sent_to) == 1000 and set(sent_to.values()) == {1}
+
+
+def test_a_progress_line_with_rate_and_eta_on_a_terminal(env: Env) -> None:
+    setup(env)
+    command = cli_command(env, csv_file(env, 300), "100")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(command, env=environment(), stderr=terminal, stdout=subprocess.PIPE)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=30) == 0
+    text = shown.decode()
+    assert re.search(r"\r\d+/300 · sent \d+ · failed 0 · \d+/s · ETA \d+s", text), text
+    assert "Sent 300, failed 0, unknown 0, already sent 0 — of 300 rows" in text
