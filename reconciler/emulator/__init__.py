@@ -30,10 +30,10 @@ __all__ = ["Emulator"]
 class Emulator:
     """Serve the emulator on host:port (0 picks a free port); persist state to a file.
 
-    The HTTP server is waitress, for persistent (keep-alive) connections as SES has: with a
-    connection per call, as werkzeug's development server does, a client making thousands of
-    calls soon reuses a port the server still holds in TIME_WAIT and waits seconds for TCP
-    to retry its SYN.
+    The HTTP server is waitress, for persistent (keep-alive) connections as SES has:
+    werkzeug's development server closes the connection after every response, so each call
+    paid a TCP handshake and a new thread, which a client making thousands of calls (a
+    plain send_email loop, say) would not pay against SES.
     """
 
     def __init__(
