@@ -238,17 +238,53 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    help="github: ::error / ::warning annotations on stdout, for GitHub Actions.",
+)
 @global_options
-def validate(config: str) -> int:
+def validate(config: str, fmt: str) -> int:
     """Check a file offline: schema, references, template syntax and test_data renders."""
+    from .validate import check_templates
+
+    if fmt == "github":
+        return _validate_github(config)
     loaded = load_config(config)
     if loaded.unresolved:
         info("Note: ${ssm:…} references are not read offline; plan and apply read them.")
-    from .validate import check_templates
-
     problems = check_templates(loaded)
     if problems:
         raise SesctlError("\n".join(problems))
+    echo(_valid_line(config, loaded))
+    return 0
+
+
+def _validate_github(config: str) -> int:
+    """Every problem as an annotation on stdout; exit 1 when any is an error."""
+    from .annotations import annotation
+    from .config import load
+    from .validate import check_templates
+
+    try:
+        loaded = load(Path(config))
+    except SesctlError as exc:
+        echo(annotation("error", exc.message))
+        return 1
+    for warning in loaded.warnings:
+        echo(annotation("warning", warning))
+    problems = check_templates(loaded)
+    for problem in problems:
+        echo(annotation("error", problem))
+    if problems:
+        return 1
+    echo(_valid_line(config, loaded))
+    return 0
+
+
+def _valid_line(config: str, loaded: LoadedConfig) -> str:
     model = loaded.model
     counts = ", ".join(
         f"{section.replace('_', ' ')} {len(getattr(model, section) or {})}"
@@ -261,8 +297,7 @@ def validate(config: str) -> int:
         )
         if getattr(model, section) is not None
     )
-    echo(f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})")
-    return 0
+    return f"{config}: valid (stack {model.stack}{': ' + counts if counts else ''})"
 
 
 @cli.command()

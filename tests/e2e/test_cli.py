@@ -90,6 +90,30 @@ def test_validate_checks_templates_offline(env: Env) -> None:
     assert result.exit_code == 1 and "templates.t.text: template line 1" in result.stderr
 
 
+def test_validate_github_format_annotates_the_lines(env: Env) -> None:
+    path = env.write(
+        "version: 1\nstack: s\n"
+        "templates:\n  t: {subject: 'Hi {{name}}', text: x, test_data: {nom: A}}\n"
+        "identities:\n  example.com: {configuration_set_name: elsewhere}\n"
+    )
+    result = env.sesctl("validate", path, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"::warning file={path},line=6,col=41::identity example.com refers to configuration "
+        "set 'elsewhere', which this file does not define; plan checks that it exists in the "
+        "account",
+        f"::error file={path},line=4,col=7::templates.t.subject: uses {{{{name}}}} (template "
+        "line 1, column 4) but test_data has no 'name': SES would drop the mail with a "
+        "rendering failure",
+    ]
+    bad = env.write("version: 1\nstack: s\nidentities:\n  a.com: {bogus: 1}\n", "bad.yaml")
+    result = env.sesctl("validate", bad, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"::error file={bad},line=4,col=11::identities.a.com.bogus")
+    good = env.sesctl("validate", env.write(ONE, "good.yaml"), "--format", "github")
+    assert good.exit_code == 0 and "::" not in good.stdout
+
+
 def test_examples_validate(env: Env) -> None:
     env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0-example")
     for name in ("quickstart.yaml", "production.yaml", "byodkim.yaml", "dedicated-ips.yaml"):
