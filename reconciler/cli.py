@@ -180,6 +180,30 @@ def with_ssm(loaded: LoadedConfig, client: Sesv2) -> LoadedConfig:
     return load(loaded.path, ssm=client.parameter) if loaded.unresolved else loaded
 
 
+TARGET = click.option(
+    "--target",
+    multiple=True,
+    metavar="KIND/NAME",
+    help="Only this resource, its children and what it depends on (repeatable).",
+)
+
+
+def targeted_plan(
+    loaded: LoadedConfig, client: Sesv2, allow_takeover: bool, targets: tuple[str, ...]
+) -> Plan:
+    """The plan for the file, cut down to the --target resources when any are given."""
+    from . import targets as targeting
+    from .config import references
+    from .engine import make_plan
+
+    for target in targets:
+        targeting.parse(target)  # a bad target fails before any call
+    the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
+    if not targets:
+        return the_plan
+    return targeting.select(the_plan, list(targets), references(loaded))
+
+
 def print_plan(plan: Plan, fmt: str) -> None:
     if fmt == "json":
         echo(render.as_json(plan), nl=False)
@@ -305,14 +329,15 @@ def _valid_line(config: str, loaded: LoadedConfig) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when no changes, 2 when changes.")
 @click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
+@TARGET
 @global_options
-def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -> int:
+def plan(
+    config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool, target: tuple[str, ...]
+) -> int:
     """Show what apply would change."""
-    from .engine import make_plan
-
     loaded = load_config(config)
     with connected(loaded) as client:
-        the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
+        the_plan = targeted_plan(loaded, client, allow_takeover, target)
     print_plan(the_plan, fmt)
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else 0
 
@@ -321,14 +346,15 @@ def plan(config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool) -
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
+@TARGET
 @global_options
-def apply(config: str, auto_approve: bool, allow_takeover: bool) -> int:
+def apply(config: str, auto_approve: bool, allow_takeover: bool, target: tuple[str, ...]) -> int:
     """Show the plan, ask, and apply it in dependency order."""
-    from .engine import apply_plan, make_plan
+    from .engine import apply_plan
 
     loaded = load_config(config)
     with connected(loaded) as client:
-        the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
+        the_plan = targeted_plan(loaded, client, allow_takeover, target)
         print_plan(the_plan, "text")
         if not the_plan.has_changes:
             return 0

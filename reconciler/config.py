@@ -11,7 +11,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -206,14 +206,31 @@ def _parse_policies(loaded: LoadedConfig) -> None:
             model.policies[policy] = parsed  # type: ignore[index]
 
 
-def references(loaded: LoadedConfig) -> list[tuple[str, str, Mark, str]]:
-    """Every (kind, name, where, referrer) the file refers to: sets and sending pools."""
+class Reference(NamedTuple):
+    """A resource of the file naming another one: an identity its set, a set its pool."""
+
+    kind: str
+    name: str
+    where: Mark
+    referrer_kind: str
+    referrer_name: str
+
+    @property
+    def referrer(self) -> str:
+        words = {"dedicated_ip": "dedicated IP"}.get(self.referrer_kind, self.referrer_kind)
+        return f"{words.replace('_', ' ')} {self.referrer_name}"
+
+
+def references(loaded: LoadedConfig) -> list[Reference]:
+    """Every reference the file makes: identities to sets, sets and IPs to sending pools."""
     refs = []
     for name, identity in (loaded.model.identities or {}).items():
         if identity.configuration_set_name:
             where = loaded.value_mark("identities", name, "configuration_set_name")
             refs.append(
-                ("configuration_set", identity.configuration_set_name, where, f"identity {name}")
+                Reference(
+                    "configuration_set", identity.configuration_set_name, where, "identity", name
+                )
             )
     for name, cset in (loaded.model.configuration_sets or {}).items():
         pool = cset.delivery_options.sending_pool_name if cset.delivery_options else None
@@ -221,11 +238,11 @@ def references(loaded: LoadedConfig) -> list[tuple[str, str, Mark, str]]:
             where = loaded.value_mark(
                 "configuration_sets", name, "delivery_options", "sending_pool_name"
             )
-            refs.append(("dedicated_ip_pool", pool, where, f"configuration set {name}"))
+            refs.append(Reference("dedicated_ip_pool", pool, where, "configuration_set", name))
     for ip, placement in (loaded.model.dedicated_ips or {}).items():
         if placement.pool:
             where = loaded.value_mark("dedicated_ips", ip, "pool")
-            refs.append(("dedicated_ip_pool", placement.pool, where, f"dedicated IP {ip}"))
+            refs.append(Reference("dedicated_ip_pool", placement.pool, where, "dedicated_ip", ip))
     return refs
 
 
@@ -235,7 +252,8 @@ SECTION_OF = {"configuration_set": "configuration_sets", "dedicated_ip_pool": "d
 def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
     """References to resources the file does not define: they may exist live (plan checks)."""
     warnings = []
-    for kind, name, where, referrer in references(loaded):
+    for ref in references(loaded):
+        kind, name, where, referrer = ref.kind, ref.name, ref.where, ref.referrer
         if name not in (loaded.section(SECTION_OF[kind]) or {}):
             warnings.append(
                 f"{where}: {referrer} refers to {kind.replace('_', ' ')} {name!r}, which this "

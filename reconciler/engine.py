@@ -102,7 +102,8 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
 def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:
     """References to sets or pools that neither the file nor the account has: an error."""
     missing = []
-    for kind, name, where, referrer in references(loaded):
+    for ref in references(loaded):
+        kind, name, where, referrer = ref.kind, ref.name, ref.where, ref.referrer
         if name in (loaded.section(SECTION_OF[kind]) or {}):
             continue
         names = live[kind].names if kind in live else BY_KIND[kind].list_names(client)

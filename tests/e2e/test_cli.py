@@ -142,3 +142,49 @@ def test_local_tells_the_whole_story_across_invocations(tmp_path: Path) -> None:
     assert last.returncode == 0, last.stdout + last.stderr
     assert "No changes." in last.stdout
     assert (tmp_path / ".sesctl").is_dir()
+
+
+TARGETED = HEAD + (
+    "configuration_sets:\n"
+    "  a:\n"
+    "    event_destinations:\n"
+    "      x: {matching_event_types: [BOUNCE],"
+    " sns_destination: {topic_arn: 'arn:aws:sns:us-east-1:111122223333:t'}}\n"
+    "  b: {}\n"
+    "identities:\n"
+    "  example.com: {configuration_set_name: a}\n"
+    "templates: {t: {subject: Hi, text: Hello}}\n"
+)
+
+
+def test_target_limits_plan_and_apply_to_a_resource_and_what_it_needs(env: Env) -> None:
+    config = env.write(TARGETED)
+    planned = env.sesctl("plan", config, "--format", "json", "--target", "identity/example.com")
+    assert planned.exit_code == 0, planned.output
+    document = json.loads(planned.stdout)
+    assert [(c["kind"], c["name"]) for c in document["changes"]] == [
+        ("configuration_set", "a"),
+        ("event_destination", "a/x"),
+        ("identity", "example.com"),
+    ]
+    assert any("Targeting is in effect" in w for w in document["warnings"])
+
+    applied = env.sesctl("apply", config, "--auto-approve", "--target", "identity/example.com")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 3 created" in applied.stdout
+    rest = json.loads(env.sesctl("plan", config, "--format", "json").stdout)
+    assert [(c["kind"], c["name"]) for c in rest["changes"]] == [
+        ("configuration_set", "b"),
+        ("template", "t"),
+    ]
+    nothing = env.sesctl("plan", config, "--target", "identity/example.com", "--detailed-exitcode")
+    assert nothing.exit_code == 0 and "--target identity/example.com: no change" in nothing.output
+
+
+def test_a_bad_target_is_refused_before_any_call(env: Env) -> None:
+    config = env.write(TARGETED)
+    env.reset_calls()
+    result = env.sesctl("plan", config, "--target", "identities/example.com")
+    assert result.exit_code == 1
+    assert "--target identities/example.com: unknown kind 'identities'" in result.stderr
+    assert env.calls() == {}
