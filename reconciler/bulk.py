@@ -141,7 +141,8 @@ class Tally:
     failed: int = 0
     unknown: int = 0
     skipped: int = 0
-    stopped: str | None = None  # why the run ended before the last row, if it did
+    stopped: str | None = None  # the error that ended the run before the last row, if any
+    interrupted: bool = False  # Ctrl-C
 
 
 @dataclass
@@ -173,23 +174,19 @@ class Sender:
     """Sends batches from worker threads: paced, journaled around each call, throttling retried."""
 
     def __init__(self, client: Sesv2, options: Options, journal: Journal) -> None:
-        self.client, self.options, self.journal = client, options, journal
+        self.client, self.journal = client, journal
         self.pacer = Pacer(options.rate)
         self.stop = threading.Event()  # set on an error or Ctrl-C: no new call starts
-
-    def params(self, batch: list[Row]) -> dict[str, Any]:
         template = {
-            "TemplateName": self.options.template,
-            "TemplateData": json.dumps(self.options.default_data),
+            "TemplateName": options.template,
+            "TemplateData": json.dumps(options.default_data),
         }
-        params: dict[str, Any] = {
-            "FromEmailAddress": self.options.sender,
+        self.common: dict[str, Any] = {  # what every call carries; only the entries differ
+            "FromEmailAddress": options.sender,
             "DefaultContent": {"Template": template},
-            "BulkEmailEntries": [entry(r) for r in batch],
         }
-        if self.options.configuration_set:
-            params["ConfigurationSetName"] = self.options.configuration_set
-        return params
+        if options.configuration_set:
+            self.common["ConfigurationSetName"] = options.configuration_set
 
     def send(self, batch: list[Row]) -> Sent:
         """Send one batch; rows never attempted (stopped first) are left out of the outcomes."""
@@ -199,11 +196,12 @@ class Sender:
                 return sent
             call = self.journal.start(pending)
             try:
-                answer = self.client.call("SendBulkEmail", **self.params(pending))
+                entries = [entry(r) for r in pending]
+                answer = self.client.call("SendBulkEmail", **self.common, BulkEmailEntries=entries)
             except ApiError as exc:  # SES refused the whole call: nobody in it was sent
                 if exc.code in THROTTLED:
                     self.journal.done(call, {r.line: {"status": "retry"} for r in pending})
-                    pending, delay = self._backoff(pending, delay)
+                    delay = self._backoff(delay)
                     continue
                 refused = {r.line: {"status": "failed", "error": exc.message} for r in pending}
                 self.journal.done(call, refused)
@@ -222,14 +220,15 @@ class Sender:
             sent.outcomes.update({k: v for k, v in outcomes.items() if v["status"] != "retry"})
             if not retry:
                 return sent
-            pending, delay = self._backoff(retry, delay)
+            pending, delay = retry, self._backoff(delay)
         for row in pending:
             sent.outcomes[row.line] = {"status": "failed", "error": "still throttled after retries"}
         return sent
 
-    def _backoff(self, pending: list[Row], delay: float) -> tuple[list[Row], float]:
+    def _backoff(self, delay: float) -> float:
+        """Wait (unless stopped); the next, doubled delay."""
         self.stop.wait(delay)
-        return pending, min(delay * 2, 5.0)
+        return min(delay * 2, 5.0)
 
 
 def _outcomes(batch: list[Row], results: list[dict[str, Any]]) -> tuple[Outcomes, list[Row]]:
@@ -356,7 +355,7 @@ def run(
             while flying:
                 land(next(as_completed(flying)))
         except KeyboardInterrupt:
-            results.tally.stopped = "interrupted"
+            results.tally.interrupted = True
         finally:
             sender.stop.set()
             _drain(flying, land)

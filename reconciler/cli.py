@@ -108,11 +108,9 @@ def connected(loaded: LoadedConfig | None, bulk_sending: bool = False) -> Iterat
     if opt("max_attempts"):
         settings.max_attempts = opt("max_attempts")
     if bulk_sending:
-        settings.max_attempts, settings.retry_mode, settings.parameter_validation = (
-            1,
-            "standard",
-            False,
-        )
+        settings.max_attempts = 1
+        settings.retry_mode = "standard"
+        settings.parameter_validation = False
     if not opt("local"):
         settings.rate_limits = limits or settings.rate_limits
         yield Sesv2(settings)
@@ -196,12 +194,11 @@ def targeted_plan(
     from .config import references
     from .engine import make_plan
 
-    for target in targets:
-        targeting.parse(target)  # a bad target fails before any call
+    addresses = {target: targeting.parse(target) for target in targets}  # before any call
     the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
-    if not targets:
+    if not addresses:
         return the_plan
-    return targeting.select(the_plan, list(targets), references(loaded))
+    return targeting.select(the_plan, addresses, references(loaded))
 
 
 def print_plan(plan: Plan, fmt: str) -> None:
@@ -541,7 +538,7 @@ def send_bulk(**o: Any) -> int:
         f"already sent {tally.skipped} — of {total_rows} rows in {elapsed:.1f}s"
     )
     resume = "re-run the same command to resume" if o["journal"] else "no --journal to resume from"
-    if tally.stopped == "interrupted":
+    if tally.interrupted:
         info(f"Interrupted: {resume}.")
         return 130
     if tally.stopped is not None:

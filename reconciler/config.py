@@ -206,6 +206,9 @@ def _parse_policies(loaded: LoadedConfig) -> None:
             model.policies[policy] = parsed  # type: ignore[index]
 
 
+SECTION_OF = {"configuration_set": "configuration_sets", "dedicated_ip_pool": "dedicated_ip_pools"}
+
+
 class Reference(NamedTuple):
     """A resource of the file naming another one: an identity its set, a set its pool."""
 
@@ -219,6 +222,16 @@ class Reference(NamedTuple):
     def referrer(self) -> str:
         words = {"dedicated_ip": "dedicated IP"}.get(self.referrer_kind, self.referrer_kind)
         return f"{words.replace('_', ' ')} {self.referrer_name}"
+
+    @property
+    def sentence(self) -> str:
+        """`file:line:col: identity a.com refers to configuration set 'x'` (for messages)."""
+        return (
+            f"{self.where}: {self.referrer} refers to {self.kind.replace('_', ' ')} {self.name!r}"
+        )
+
+    def in_file(self, loaded: LoadedConfig) -> bool:
+        return self.name in (loaded.section(SECTION_OF[self.kind]) or {})
 
 
 def references(loaded: LoadedConfig) -> list[Reference]:
@@ -246,17 +259,11 @@ def references(loaded: LoadedConfig) -> list[Reference]:
     return refs
 
 
-SECTION_OF = {"configuration_set": "configuration_sets", "dedicated_ip_pool": "dedicated_ip_pools"}
-
-
 def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
     """References to resources the file does not define: they may exist live (plan checks)."""
-    warnings = []
-    for ref in references(loaded):
-        kind, name, where, referrer = ref.kind, ref.name, ref.where, ref.referrer
-        if name not in (loaded.section(SECTION_OF[kind]) or {}):
-            warnings.append(
-                f"{where}: {referrer} refers to {kind.replace('_', ' ')} {name!r}, which this "
-                "file does not define; plan checks that it exists in the account"
-            )
-    return warnings
+    return [
+        f"{ref.sentence}, which this file does not define; plan checks that it exists in the "
+        "account"
+        for ref in references(loaded)
+        if not ref.in_file(loaded)
+    ]

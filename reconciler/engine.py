@@ -14,7 +14,7 @@ from typing import Any
 
 from . import ownership
 from .client import Sesv2
-from .config import SECTION_OF, LoadedConfig, references
+from .config import LoadedConfig, references
 from .errors import SesctlError
 from .plan import Change, Plan, Unmanaged
 from .resources import BY_KIND, CHILD_APPLY, KINDS, STREAMED
@@ -102,16 +102,14 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
 def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:
     """References to sets or pools that neither the file nor the account has: an error."""
     missing = []
+    listed = {kind: found.names for kind, found in live.items()}
     for ref in references(loaded):
-        kind, name, where, referrer = ref.kind, ref.name, ref.where, ref.referrer
-        if name in (loaded.section(SECTION_OF[kind]) or {}):
+        if ref.in_file(loaded):
             continue
-        names = live[kind].names if kind in live else BY_KIND[kind].list_names(client)
-        if name not in names:
-            missing.append(
-                f"{where}: {referrer} refers to {kind.replace('_', ' ')} {name!r}, which "
-                "exists neither in the file nor in the account"
-            )
+        if ref.kind not in listed:  # a kind the file does not manage: listed once
+            listed[ref.kind] = BY_KIND[ref.kind].list_names(client)
+        if ref.name not in listed[ref.kind]:
+            missing.append(f"{ref.sentence}, which exists neither in the file nor in the account")
     if missing:
         raise SesctlError("\n".join(missing))
 

@@ -51,18 +51,13 @@ def _owner(kind: str, name: str) -> Address:
     return kind, name
 
 
-def select(plan: Plan, targets: list[str], references: list[Reference]) -> Plan:
-    """The plan cut down to the targets, their children and their dependencies."""
-    addresses = [parse(t) for t in targets]
-    keep = wanted(addresses, references)
-
-    def kept(kind: str, name: str) -> bool:
-        return (kind, name) in keep or _owner(kind, name) in keep
-
+def select(plan: Plan, targets: dict[str, Address], references: list[Reference]) -> Plan:
+    """The plan cut down to the targets (as given → parsed), their children and dependencies."""
+    keep = wanted(targets.values(), references)
     chosen = Plan(plan.stack, plan.region, warnings=list(plan.warnings))
-    chosen.changes = [c for c in plan.changes if kept(c.kind, c.name)]
-    chosen.unmanaged = [u for u in plan.unmanaged if kept(u.kind, u.name)]
-    for target, address in zip(targets, addresses, strict=True):
+    chosen.changes = [c for c in plan.changes if _owner(c.kind, c.name) in keep]
+    chosen.unmanaged = [u for u in plan.unmanaged if _owner(u.kind, u.name) in keep]
+    for target, address in targets.items():
         if not any(_owner(c.kind, c.name) == address for c in chosen.changes):
             chosen.warnings.append(f"--target {target}: no change to make")
     chosen.warnings.append(
