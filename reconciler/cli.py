@@ -16,7 +16,8 @@ import click
 
 from . import __version__, render
 from .client import ClientSettings, RateLimits, Sesv2
-from .errors import SesctlError
+from .errors import GuardError, SesctlError
+from .guards import Verdict
 from .plan import Change, Plan
 from .secrets import SECRETS
 
@@ -201,13 +202,42 @@ def targeted_plan(
     return targeting.select(the_plan, addresses, references(loaded))
 
 
-def print_plan(plan: Plan, fmt: str) -> None:
+GUARD_FLAGS: list[Callable[[Any], Any]] = [
+    click.option("--force", is_flag=True, help="Allow more change than the guards' thresholds."),
+    click.option(
+        "--allow-identity-deletion", is_flag=True, help="Allow the plan to delete identities."
+    ),
+]
+
+
+def guard_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(GUARD_FLAGS):
+        command = option(command)
+    return command
+
+
+def judged(plan: Plan, force: bool, allow_identity_deletion: bool) -> Verdict:
+    from .guards import ALLOW_IDENTITY_DELETION, FORCE, judge
+
+    given = {FORCE: force, ALLOW_IDENTITY_DELETION: allow_identity_deletion}
+    return judge(plan, frozenset(flag for flag, on in given.items() if on))
+
+
+def print_plan(plan: Plan, fmt: str, verdict: Verdict) -> None:
     if fmt == "json":
-        echo(render.as_json(plan), nl=False)
+        echo(render.as_json(plan, verdict), nl=False)
     elif fmt == "markdown":
-        echo(render.markdown(plan), nl=False)
+        echo(render.markdown(plan, verdict=verdict), nl=False)
     else:
-        echo(render.text(plan, colour()), nl=False, color=colour())
+        echo(render.text(plan, colour(), verdict), nl=False, color=colour())
+
+
+def refuse_if_guarded(verdict: Verdict) -> None:
+    if verdict.blocking:
+        raise GuardError(
+            "apply refused by the safety guards:\n"
+            + "\n".join(f"  {line}" for line in verdict.lines() if line.startswith("refused"))
+        )
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -258,7 +288,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument(
+    "configs", metavar="CONFIG...", nargs=-1, required=True, type=click.Path(dir_okay=False)
+)
 @click.option(
     "--format",
     "fmt",
@@ -267,12 +299,22 @@ def cli() -> None:
     help="github: ::error / ::warning annotations on stdout, for GitHub Actions.",
 )
 @global_options
-def validate(config: str, fmt: str) -> int:
-    """Check a file offline: schema, references, template syntax and test_data renders."""
+def validate(configs: tuple[str, ...], fmt: str) -> int:
+    """Check files offline: schema, references, template syntax and test_data renders."""
+    check = _validate_github if fmt == "github" else _validate_text
+    failed = False
+    for config in configs:
+        try:
+            failed = check(config) != 0 or failed
+        except SesctlError as exc:
+            echo(f"Error: {exc.message}", err=True)
+            failed = True
+    return 1 if failed else 0
+
+
+def _validate_text(config: str) -> int:
     from .validate import check_templates
 
-    if fmt == "github":
-        return _validate_github(config)
     loaded = load_config(config)
     if loaded.unresolved:
         info("Note: ${ssm:…} references are not read offline; plan and apply read them.")
@@ -324,44 +366,117 @@ def _valid_line(config: str, loaded: LoadedConfig) -> str:
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when no changes, 2 when changes.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 2: changes, 3: guard refuses."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also save the plan here, for `sesctl apply PLAN.json` to apply exactly.",
+)
 @click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
 @TARGET
+@guard_flags
 @global_options
 def plan(
-    config: str, fmt: str, detailed_exitcode: bool, allow_takeover: bool, target: tuple[str, ...]
+    config: str,
+    fmt: str,
+    detailed_exitcode: bool,
+    allow_takeover: bool,
+    target: tuple[str, ...],
+    force: bool,
+    allow_identity_deletion: bool,
+    out: str | None,
 ) -> int:
-    """Show what apply would change."""
+    """Show what apply would change (exit 3 with --detailed-exitcode if a guard refuses it)."""
     loaded = load_config(config)
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
-    print_plan(the_plan, fmt)
-    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else 0
+        verdict = judged(the_plan, force, allow_identity_deletion)
+        if out:
+            from . import saved
+
+            saved.write(Path(out), the_plan, verdict, loaded, client)
+    print_plan(the_plan, fmt, verdict)
+    if out:
+        info(f"Saved the plan to {out}: `sesctl apply {out}` applies exactly these changes.")
+    if not detailed_exitcode:
+        return 0
+    if verdict.blocking:
+        return GuardError.exit_code
+    return EXIT_CHANGES if the_plan.has_changes else 0
 
 
 @cli.command()
-@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("config", metavar="CONFIG|PLAN", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--allow-takeover", is_flag=True, help="Manage resources tagged by another stack.")
 @TARGET
+@guard_flags
 @global_options
-def apply(config: str, auto_approve: bool, allow_takeover: bool, target: tuple[str, ...]) -> int:
-    """Show the plan, ask, and apply it in dependency order."""
-    from .engine import apply_plan
+def apply(
+    config: str,
+    auto_approve: bool,
+    allow_takeover: bool,
+    target: tuple[str, ...],
+    force: bool,
+    allow_identity_deletion: bool,
+) -> int:
+    """Show the plan, ask, and apply it in dependency order.
 
+    Given a plan saved by `plan --out`, apply checks it still holds and applies exactly its
+    changes without asking.
+    """
+    from .saved import looks_saved
+
+    if looks_saved(Path(config)):
+        if target:
+            raise SesctlError("--target is given when planning: a saved plan holds its changes")
+        return _apply_saved(Path(config), force, allow_identity_deletion)
     loaded = load_config(config)
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
-        print_plan(the_plan, "text")
+        verdict = judged(the_plan, force, allow_identity_deletion)
+        print_plan(the_plan, "text", verdict)
         if not the_plan.has_changes:
             return 0
+        refuse_if_guarded(verdict)
         if not auto_approve and not _confirm(the_plan):
             raise SesctlError("apply cancelled: nothing was changed")
-        echo("")
-        result = apply_plan(the_plan, client, on_applied=_report)
+        return _apply(
+            the_plan, client, "Run apply again: it plans from the live state and finishes the rest."
+        )
+
+
+def _apply_saved(path: Path, force: bool, allow_identity_deletion: bool) -> int:
+    """Apply a saved plan: refused when stale, or made for another stack, region or account."""
+    from . import saved
+
+    saved_plan = saved.read(path)
+    loaded = load_config(str(saved_plan.config))
+    saved.check_origin(saved_plan, loaded)
+    with connected(loaded) as client:
+        the_plan = saved.current(saved_plan, with_ssm(loaded, client), client)
+        verdict = judged(the_plan, force, allow_identity_deletion)
+        print_plan(the_plan, "text", verdict)
+        if not the_plan.has_changes:
+            return 0
+        refuse_if_guarded(verdict)
+        return _apply(
+            the_plan, client, "The saved plan is stale now: plan again to finish the rest."
+        )
+
+
+def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
+    """Apply in dependency order, printing each change as it lands, and what did not."""
+    from .engine import apply_plan
+
+    echo("")
+    result = apply_plan(the_plan, client, on_applied=_report)
     if result.error is not None:
         raise SesctlError(
             _failure_report(result.error.message, result.applied, result.failed, result.not_applied)
+            + f"\n{again}"
         )
     counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
     echo(
@@ -398,7 +513,6 @@ def _failure_report(
     lines += [f"  {c.action} {c.address}" for c in applied]
     lines.append(f"Not applied ({len(rest) + (1 if failed else 0)}):")
     lines += [f"  {c.action} {c.address}" for c in ([failed] if failed else []) + rest]
-    lines.append("Run apply again: it plans from the live state and finishes the rest.")
     return "\n".join(lines)
 
 

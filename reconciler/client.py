@@ -193,11 +193,15 @@ class Sesv2:
     def call_tagging(self, operation: str, **params: Any) -> dict[str, Any]:
         return self._invoke(self.tagging, operation, params)
 
-    def arn(self, resource_type: str, name: str) -> str:
-        """The ARN SES gives a resource; the account id is learnt once, when first needed."""
+    def account_id(self) -> str:
+        """The account the credentials belong to, learnt once, when first needed."""
         if self.account is None:
             self.account = str(self._invoke(self.sts, "GetCallerIdentity", {})["Account"])
-        return f"arn:{self.partition}:ses:{self.region}:{self.account}:{resource_type}/{name}"
+        return self.account
+
+    def arn(self, resource_type: str, name: str) -> str:
+        """The ARN SES gives a resource."""
+        return f"arn:{self.partition}:ses:{self.region}:{self.account_id()}:{resource_type}/{name}"
 
     def parameter(self, name: str) -> str:
         """An SSM Parameter Store value, decrypted (SecureString): for `${ssm:…}` references."""

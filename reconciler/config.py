@@ -30,6 +30,8 @@ class LoadedConfig:
     source: Located
     warnings: list[str] = field(default_factory=list)
     unresolved: bool = False  # holds ${ssm:…} references not read yet (offline)
+    # The files the desired state was read from: this one, then template parts (not secrets).
+    sources: list[Path] = field(default_factory=list)
 
     def mark(self, *path: str | int) -> Mark:
         """Where the key at `path` is written."""
@@ -56,7 +58,7 @@ def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
         model = Config.model_validate(source.data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
-    loaded = LoadedConfig(path, model, source, unresolved=unresolved)
+    loaded = LoadedConfig(path, model, source, unresolved=unresolved, sources=[path])
     _check_identity_attributes(loaded)
     _read_template_files(loaded)
     _parse_policies(loaded)
@@ -173,6 +175,7 @@ def _read_template_files(loaded: LoadedConfig) -> None:
             if relative is None:
                 continue
             file = base / relative
+            loaded.sources.append(file)
             try:
                 updates[part] = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:

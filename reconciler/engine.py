@@ -16,7 +16,7 @@ from . import ownership
 from .client import Sesv2
 from .config import LoadedConfig, references
 from .errors import SesctlError
-from .plan import Change, Plan, Unmanaged
+from .plan import Change, Limits, Plan, Unmanaged
 from .resources import BY_KIND, CHILD_APPLY, KINDS, STREAMED
 from .resources.base import STACK_TAG, Context, Kind
 
@@ -44,7 +44,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
             if (section := loaded.section(kind.section)) is not None
         ]
         live = fetch(client, loaded, managed)
-        plan = Plan(config.stack, client.region)
+        plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
         for future in streamed:
             plan.changes.extend(future.result())
     for kind in managed:
@@ -54,9 +54,22 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
             plan.changes.extend(kind.diff(name, desired.get(name), found.state.get(name), ctx))
         for name in sorted(set(found.names) - set(desired) - set(found.state)):
             plan.unmanaged.append(Unmanaged(kind.kind, name, found.owners.get(name)))
+        count_existing(plan.existing, kind, found)
+        plan.live.update({(kind.kind, name): state for name, state in found.state.items()})
     plan.sort()
     _check_references(loaded, client, live)
     return plan
+
+
+def count_existing(existing: dict[str, int], kind: Kind, found: Found) -> None:
+    """How many managed resources of the kind (and of its child kinds) exist: guards judge
+    the share of them a plan deletes or updates."""
+    states = [state for state in found.state.values() if state is not None]
+    if states and not getattr(kind, "singleton", False):
+        existing[kind.kind] = len(states)
+    for child, key in getattr(kind, "children", {}).items():
+        if count := sum(len(state.get(key) or {}) for state in states):
+            existing[child] = count
 
 
 def entries(loaded: LoadedConfig, kind: Kind) -> dict[str, Any]:
@@ -97,6 +110,26 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
             if name in desired or found.owners.get(name) == stack:
                 found.state[name] = state
     return result
+
+
+def read_states(
+    client: Sesv2, addresses: set[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """The live state of some resources, read as `fetch` reads them (None: does not exist)."""
+    kinds = {BY_KIND[kind] for kind, _ in addresses}
+    taggable = any(k in KINDS and not getattr(k, "singleton", False) for k in kinds)
+    with ThreadPoolExecutor(FETCH_THREADS) as pool:
+        owners = ownership.fetch(client) if taggable else None
+        reads = {
+            (kind, name): pool.submit(
+                BY_KIND[kind].read,
+                client,
+                name,
+                owners.tags.get((BY_KIND[kind].arn_type, name)) if owners else None,
+            )
+            for kind, name in addresses
+        }
+        return {address: future.result() for address, future in reads.items()}
 
 
 def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:

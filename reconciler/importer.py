@@ -17,6 +17,7 @@ import yaml
 
 from .client import Sesv2
 from .errors import SesctlError
+from .plan import PROTECT_TAG
 from .resources import KINDS, STREAMED
 from .resources.base import STACK_TAG
 
@@ -52,7 +53,10 @@ def entry(kind: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
     """One live resource as the file writes it."""
     data = dict(state)
     if "tags" in data:
+        protected = data["tags"].get(PROTECT_TAG) == "true"
         data["tags"] = user_tags(data["tags"])
+        if protected:  # the file keeps it protected; without this line apply would unprotect it
+            data["protect"] = True
     if kind == "identity":
         signing = data.pop("dkim_signing_attributes", None) or {}
         if "@" in name:

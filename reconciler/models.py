@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import botocore.session
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from .plan import Limits
+
 
 def _upper(value: Any) -> Any:
     """Enum values are case-insensitive in the file; SES spells them in upper case."""
@@ -37,6 +39,15 @@ EventType = Enum(
     "SUBSCRIPTION",
 )
 SuppressionReason = Enum("BOUNCE", "COMPLAINT")
+
+
+Protect = Annotated[
+    bool | None,
+    Field(
+        description="true: apply refuses to delete or replace it; stamped on it as the tag "
+        "sesctl:protect, so removing the block does not remove the protection"
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -159,6 +170,7 @@ class ConfigurationSet(Strict):
     tracking_options: TrackingOptions | None = None
     vdm_options: VdmOptions | None = None
     archiving_options: ArchivingOptions | None = None
+    protect: Protect = None
     tags: Tags | None = None
     event_destinations: dict[str, EventDestination] | None = None
 
@@ -224,6 +236,7 @@ class Identity(Strict):
     email_forwarding_enabled: bool | None = None
     configuration_set_name: str | None = None
     policies: dict[str, dict[str, Any] | str] | None = None
+    protect: Protect = None
     tags: Tags | None = None
 
 
@@ -239,6 +252,7 @@ class Template(Strict):
     test_data: dict[str, Any] | None = Field(
         default=None, description="rendered by `sesctl validate`; never sent to SES"
     )
+    protect: Protect = None
     tags: Tags | None = None
 
     @model_validator(mode="after")
@@ -264,6 +278,7 @@ class DedicatedIp(Strict):
 
 class DedicatedIpPool(Strict):
     scaling_mode: Enum("STANDARD", "MANAGED") = "STANDARD"
+    protect: Protect = None
     tags: Tags | None = None
 
 
@@ -278,6 +293,7 @@ class ContactList(Strict):
 
     description: str | None = None
     topics: dict[str, Topic] | None = None
+    protect: Protect = None
     tags: Tags | None = None
 
 
@@ -335,6 +351,18 @@ class Account(Strict):
 # --- the file -------------------------------------------------------------------------------
 
 
+class Guards(Strict):
+    """Thresholds of the too-much-change guards; apply refuses past them unless --force."""
+
+    max_delete_percent: Annotated[float, Field(ge=0, le=100)] = Limits.max_delete_percent
+    max_update_percent: Annotated[float, Field(ge=0, le=100)] = Limits.max_update_percent
+    min_existing: Annotated[int, Field(ge=0)] = Field(
+        default=Limits.min_existing,
+        description="the percent guards judge kinds with at least this many managed resources",
+    )
+    max_suppressions_pruned: Annotated[int, Field(ge=0)] = Limits.max_suppressions_pruned
+
+
 class Config(Strict):
     """The whole file. Sections left out are not managed at all."""
 
@@ -356,3 +384,4 @@ class Config(Strict):
     dedicated_ips: dict[str, DedicatedIp] | None = None
     contact_lists: dict[str, ContactList] | None = None
     suppressions: Suppressions | None = None
+    guards: Guards = Field(default_factory=Guards)

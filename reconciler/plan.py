@@ -8,6 +8,10 @@ from typing import Any, Literal
 Action = Literal["create", "update", "delete", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
+# Tags sesctl stamps: who owns a resource, and `protect: true`, kept on the resource itself so
+# that a block deleted from the file stays protected.
+STACK_TAG = "sesctl:stack"
+PROTECT_TAG = "sesctl:protect"
 
 # Apply order (DESIGN §6): account, pools, IPs, sets, destinations, identities, policies, templates,
 # contact lists, suppressions; deletes run in reverse.
@@ -23,6 +27,17 @@ KIND_ORDER = {
     "contact_list": 70,
     "suppression": 80,
 }
+
+
+# Kinds that live inside another: a change to one depends on its parent's live state.
+PARENT = {"event_destination": "configuration_set", "identity_policy": "identity"}
+
+
+def owner_of(kind: str, name: str) -> tuple[str, str]:
+    """The top-level resource a change belongs to: its parent for `set/destination`."""
+    if kind in PARENT:
+        return PARENT[kind], name.split("/", 1)[0]
+    return kind, name
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,8 @@ class Change:
             ]
         if self.reason:
             data["reason"] = self.reason
+        if self.write_only:
+            data["write_only"] = sorted(self.write_only)  # names only: values are never saved
         return data
 
 
@@ -92,13 +109,35 @@ class Unmanaged:
     owner: str | None = None
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The file's `guards:` thresholds (DESIGN defaults: 30 %, at least 10, 100 entries)."""
+
+    max_delete_percent: float = 30
+    max_update_percent: float = 30
+    min_existing: int = 10
+    max_suppressions_pruned: int = 100
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass
 class Plan:
+    """The changes, what was seen and left alone, and what the safety guards need to judge it:
+    how many managed resources of each kind existed, and the file's thresholds."""
+
     stack: str
     region: str
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    existing: dict[str, int] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    # The live states the diff read, by (kind, name): a saved plan fingerprints them.
+    live: dict[tuple[str, str], dict[str, Any] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.sort()

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from .guards import Verdict, judge
 from .plan import Change, FieldChange, Plan
 from .secrets import SECRETS, SENSITIVE
 
@@ -97,7 +98,9 @@ def summary_line(plan: Plan) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
-def text(plan: Plan, colour: bool = False) -> str:
+def text(plan: Plan, colour: bool = False, verdict: Verdict | None = None) -> str:
+    verdict = verdict or judge(plan)
+    marks = verdict.marks()
     plan = masked(plan)
 
     def style(s: str, action: str) -> str:
@@ -110,6 +113,8 @@ def text(plan: Plan, colour: bool = False) -> str:
         )
         if change.reason:
             header += f"  ({change.reason})"
+        if change.address in marks:
+            header += f"  [{marks[change.address]}]"
         out.append(header)
         out.extend(f"        {line}" for line in field_lines(change))
     if not plan.changes:
@@ -121,18 +126,31 @@ def text(plan: Plan, colour: bool = False) -> str:
             out.append(f"  {item.kind} {item.name}{owner}")
     for warning in plan.warnings:
         out += ["", f"Warning: {warning}"]
+    if verdict.refusals:
+        out += ["", "Safety guards:"] + [f"  ! {line}" for line in verdict.lines()]
     if plan.changes:
         out += ["", summary_line(plan)]
+    if verdict.blocking:
+        out.append("Apply would be refused by the safety guards above (exit 3).")
     return "\n".join(out) + "\n"
 
 
-def as_json(plan: Plan) -> str:
-    plan = masked(plan)
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+def as_json(plan: Plan, verdict: Verdict | None = None) -> str:
+    return json.dumps(json_document(plan, verdict), indent=2, ensure_ascii=False) + "\n"
 
 
-def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
+def json_document(plan: Plan, verdict: Verdict | None = None) -> dict[str, Any]:
+    """The JSON plan (schemas/plan.v1.json) with secrets masked and the guards' verdict."""
+    verdict = verdict or judge(plan)
+    document = masked(plan).to_json()
+    document["guards"] = [r.to_json(verdict.flags) for r in verdict.refusals]
+    return document
+
+
+def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT, verdict: Verdict | None = None) -> str:
     """A PR comment: a stable marker, the summary table, then folded details (cut to fit)."""
+    verdict = verdict or judge(plan)
+    marks = verdict.marks()
     plan = masked(plan)
     head = [
         f"<!-- sesctl-plan:{plan.stack} -->",
@@ -146,21 +164,32 @@ def markdown(plan: Plan, limit: int = MARKDOWN_LIMIT) -> str:
         for kind, row in plan.counts_by_kind().items():
             head.append(f"| {kind} | " + " | ".join(str(row[a]) for a in SYMBOL) + " |")
         head += ["", f"**{summary_line(plan)}**"]
+    if verdict.refusals:
+        alert = "CAUTION" if verdict.blocking else "NOTE"
+        head += [
+            "",
+            f"> [!{alert}]",
+            "> **Safety guards**"
+            + (" — apply would be refused (exit 3):" if verdict.blocking else ":"),
+        ]
+        head += [f"> - {html.escape(line)}" for line in verdict.lines()]
     if plan.unmanaged:
         head += ["", f"{len(plan.unmanaged)} unmanaged resource(s) seen and left alone."]
     document = "\n".join(head) + "\n"
     tail = f"\n_Details cut to stay under {limit:,} characters; `sesctl plan` shows them all._\n"
     for change in plan.changes:
-        block = _details(change)
+        block = _details(change, marks.get(change.address))
         if len(document) + len(block) + len(tail) > limit:
             return document + tail
         document += block
     return document
 
 
-def _details(change: Change) -> str:
+def _details(change: Change, mark: str | None) -> str:
     title = f"{SYMBOL[change.action]} {change.action} <code>{html.escape(change.address)}</code>"
     if change.reason:
         title += f" — {html.escape(change.reason)}"
+    if mark:
+        title += f" — <b>{html.escape(mark)}</b>"
     body = "\n".join(field_lines(change)) or "(no fields)"
     return f"\n<details><summary>{title}</summary>\n\n```\n{body}\n```\n</details>\n"

@@ -70,6 +70,12 @@ def plan_schema() -> dict[str, Any]:
                             },
                         },
                         "reason": {"type": "string"},
+                        "write_only": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "write-only values apply takes from the config "
+                            "(names only; values are never written)",
+                        },
                     },
                 },
             },
@@ -87,6 +93,50 @@ def plan_schema() -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"type": "string"}},
+            "guards": {
+                "type": "array",
+                "description": "safety guards the plan trips; blocking ones make apply exit 3",
+                "items": {
+                    "type": "object",
+                    "required": ["guard", "message", "changes", "allowed_by", "blocking"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "guard": {"type": "string"},
+                        "message": {"type": "string"},
+                        "changes": {"type": "array", "items": {"type": "string"}},
+                        "allowed_by": {"type": ["string", "null"]},
+                        "blocking": {"type": "boolean"},
+                    },
+                },
+            },
+            "saved": _saved_schema(),
+        },
+    }
+
+
+def _saved_schema() -> dict[str, Any]:
+    """What `plan --out` adds so that `apply PLAN.json` can trust the plan later."""
+    return {
+        "type": "object",
+        "required": ["version", "config", "account", "existing", "limits", "fingerprints"],
+        "properties": {
+            "version": {"const": 1},
+            "sesctl_version": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "config": {
+                "type": "object",
+                "required": ["path", "sha256"],
+                "properties": {"path": {"type": "string"}, "sha256": {"type": "string"}},
+            },
+            "account": {"type": "string"},
+            "existing": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "limits": {"type": "object"},
+            "fingerprints": {
+                "type": "object",
+                "description": "`<kind> <name>` → SHA-256 of its live state when planned, "
+                "or `absent`",
+                "additionalProperties": {"type": "string"},
+            },
         },
     }
 

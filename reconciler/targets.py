@@ -9,12 +9,12 @@ of a resource the full plan would have created first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .config import Reference
 from .errors import SesctlError
-from .plan import KIND_ORDER, Plan
+from .plan import KIND_ORDER, Plan, owner_of
 
-CHILDREN = {"configuration_set": "event_destination", "identity": "identity_policy"}
 Address = tuple[str, str]
 
 
@@ -43,22 +43,17 @@ def wanted(targets: Iterable[Address], references: list[Reference]) -> set[Addre
         found |= more
 
 
-def _owner(kind: str, name: str) -> Address:
-    """The resource a change belongs to: its parent for a child (`set/destination`)."""
-    for parent, child in CHILDREN.items():
-        if kind == child:
-            return parent, name.split("/", 1)[0]
-    return kind, name
-
-
 def select(plan: Plan, targets: dict[str, Address], references: list[Reference]) -> Plan:
     """The plan cut down to the targets (as given → parsed), their children and dependencies."""
     keep = wanted(targets.values(), references)
-    chosen = Plan(plan.stack, plan.region, warnings=list(plan.warnings))
-    chosen.changes = [c for c in plan.changes if _owner(c.kind, c.name) in keep]
-    chosen.unmanaged = [u for u in plan.unmanaged if _owner(u.kind, u.name) in keep]
+    chosen = replace(
+        plan,
+        changes=[c for c in plan.changes if owner_of(c.kind, c.name) in keep],
+        unmanaged=[u for u in plan.unmanaged if owner_of(u.kind, u.name) in keep],
+        warnings=list(plan.warnings),
+    )
     for target, address in targets.items():
-        if not any(_owner(c.kind, c.name) == address for c in chosen.changes):
+        if not any(owner_of(c.kind, c.name) == address for c in chosen.changes):
             chosen.warnings.append(f"--target {target}: no change to make")
     chosen.warnings.append(
         "Targeting is in effect: only "

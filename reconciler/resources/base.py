@@ -15,9 +15,7 @@ from pydantic import BaseModel
 
 from ..client import Sesv2
 from ..errors import ApiError, SesctlError
-from ..plan import Change, FieldChange
-
-STACK_TAG = "sesctl:stack"
+from ..plan import PROTECT_TAG, STACK_TAG, Change, FieldChange
 
 
 @dataclass
@@ -94,9 +92,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def desired_tags(ctx: Context, own: dict[str, str] | None) -> dict[str, str]:
-    """File-wide tags, then the resource's own, then the ownership tag."""
-    return {**ctx.tags, **(own or {}), STACK_TAG: ctx.stack}
+def desired_tags(ctx: Context, model: Any) -> dict[str, str | None]:
+    """File-wide tags, the resource's own, the ownership tag, and the protection tag.
+
+    Without `protect: true` the protection tag maps to None: a tag that must not be there,
+    which `lifecycle` drops from the state apply leaves.
+    """
+    protect = "true" if getattr(model, "protect", None) else None
+    return {**ctx.tags, **(model.tags or {}), STACK_TAG: ctx.stack, PROTECT_TAG: protect}
+
+
+def _without_unset_tags(state: dict[str, Any]) -> dict[str, Any]:
+    tags = state.get("tags")
+    if isinstance(tags, dict) and None in tags.values():
+        state = {**state, "tags": {k: v for k, v in tags.items() if v is not None}}
+    return state
 
 
 # --- the diff ---------------------------------------------------------------------------------
@@ -157,9 +167,9 @@ def lifecycle(
     if want is None:
         return [Change("delete", kind, name, before=live)] if live is not None else []
     if live is None:
-        return [Change("create", kind, name, after=want)]
+        return [Change("create", kind, name, after=_without_unset_tags(want))]
     reason = ownership_reason(ctx, live.get("tags", {}), kind, name)
-    after = overlay(live, want, atomic)
+    after = _without_unset_tags(overlay(live, want, atomic))
     return update_or_nothing(kind, name, live, after, reason)
 
 

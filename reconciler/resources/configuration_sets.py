@@ -75,6 +75,8 @@ class ConfigurationSets:
     section = "configuration_sets"
     kind = KIND
     arn_type = "configuration-set"
+    # child kind → the key of the state that holds its members
+    children = {event_destinations.KIND: "event_destinations"}
 
     def list_names(self, client: Sesv2) -> list[str]:
         return list(client.pages("ListConfigurationSets", "ConfigurationSets"))
@@ -91,7 +93,7 @@ class ConfigurationSets:
     def desired(self, model: ConfigurationSet, ctx: Context) -> dict[str, Any]:
         data = managed(model)
         want = {g: normalise_group(g, data[g]) for g in GROUPS if g in data}
-        want["tags"] = desired_tags(ctx, model.tags)
+        want["tags"] = desired_tags(ctx, model)
         return want
 
     def diff(

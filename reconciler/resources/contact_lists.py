@@ -75,7 +75,7 @@ class ContactLists:
         want = {k: v for k, v in managed(model).items() if k in ("description", "topics")}
         for topic in (want.get("topics") or {}).values():
             topic.setdefault("description", None)
-        want["tags"] = desired_tags(ctx, model.tags)
+        want["tags"] = desired_tags(ctx, model)
         return want
 
     def diff(

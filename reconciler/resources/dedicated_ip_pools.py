@@ -47,7 +47,7 @@ class DedicatedIpPools:
         }
 
     def desired(self, model: DedicatedIpPool, ctx: Context) -> dict[str, Any]:
-        return {"scaling_mode": model.scaling_mode, "tags": desired_tags(ctx, model.tags)}
+        return {"scaling_mode": model.scaling_mode, "tags": desired_tags(ctx, model)}
 
     def diff(
         self, name: str, model: DedicatedIpPool | None, live: dict[str, Any] | None, ctx: Context

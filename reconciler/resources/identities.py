@@ -43,6 +43,8 @@ class Identities:
     section = "identities"
     kind = KIND
     arn_type = "email-identity"
+    # child kind → the key of the state that holds its members
+    children = {identity_policies.KIND: "policies"}
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListEmailIdentities", "EmailIdentities")
@@ -80,7 +82,7 @@ class Identities:
 
     def desired(self, model: Identity, ctx: Context) -> dict[str, Any]:
         want = {k: v for k, v in managed(model).items() if k in ATTRIBUTES}
-        want["tags"] = desired_tags(ctx, model.tags)
+        want["tags"] = desired_tags(ctx, model)
         signing = model.dkim_signing_attributes
         if signing is not None and signing.byodkim:
             want["dkim_signing_attributes"] = {

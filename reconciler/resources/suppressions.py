@@ -10,6 +10,7 @@ page, keeping only the entries that lead to a change.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..client import Sesv2
 from ..models import Suppressions
@@ -40,9 +41,9 @@ class SuppressionList:
                     changes.append(Change("delete", KIND, address, before={"reason": reason}))
         else:
             for address in wanted:
-                answer = read_or_none(client, "GetSuppressedDestination", EmailAddress=address)
-                if answer is not None:
-                    found[address] = answer["SuppressedDestination"]["Reason"]
+                entry = self.read(client, address, None)
+                if entry is not None:
+                    found[address] = entry["reason"]
         for address, reason in wanted.items():
             if address not in found:
                 changes.append(Change("create", KIND, address, after={"reason": reason}))
@@ -51,6 +52,11 @@ class SuppressionList:
                 fields = field_changes(before, after)
                 changes.append(Change("update", KIND, address, before, after, fields))
         return changes
+
+    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
+        """One entry, as a change shows it: `{"reason": …}`; None when not listed."""
+        answer = read_or_none(client, "GetSuppressedDestination", EmailAddress=name)
+        return None if answer is None else {"reason": answer["SuppressedDestination"]["Reason"]}
 
     def apply(self, client: Sesv2, change: Change) -> None:
         if change.action == "delete":

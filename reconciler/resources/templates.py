@@ -46,7 +46,7 @@ class Templates:
 
     def desired(self, model: Template, ctx: Context) -> dict[str, Any]:
         want: dict[str, Any] = {part: getattr(model, part) for part in PARTS}
-        want["tags"] = desired_tags(ctx, model.tags)
+        want["tags"] = desired_tags(ctx, model)
         return want
 
     def diff(

@@ -75,3 +75,17 @@ def test_import_chosen_kinds_to_stdout(env: Env) -> None:
     assert "identities" not in document
     bad = env.sesctl("import", "--stack", "s", "--kinds", "templets")
     assert bad.exit_code == 1 and "--kinds: unknown templets" in bad.stderr
+
+
+def test_import_keeps_protection(env: Env) -> None:
+    config = env.write(
+        "version: 1\nstack: s\ntemplates:\n  t: {subject: Hi, text: x, protect: true}\n"
+    )
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
+    out = env.tmp / "imported.yaml"
+    assert (
+        env.sesctl("import", "--stack", "s", "--kinds", "templates", "--out", str(out)).exit_code
+        == 0
+    )
+    assert yaml.safe_load(out.read_text())["templates"]["t"]["protect"] is True
+    assert env.sesctl("plan", str(out), "--detailed-exitcode").exit_code == 0

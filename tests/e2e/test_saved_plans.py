@@ -1,0 +1,161 @@
+"""`plan --out` then `apply PLAN.json`: exactly the saved changes, or a refusal naming why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import Env
+
+HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
+SETS = HEAD + (
+    "configuration_sets:\n"
+    "  receipts: {delivery_options: {tls_policy: REQUIRE}}\n"
+    "  alerts: {}\n"
+    "templates:\n"
+    "  welcome: {subject: Hi, html_file: welcome.html}\n"
+)
+
+
+def planned(env: Env, text: str, out: str = "plan.json") -> str:
+    """Write the file and the template part, save its plan, and return the plan's path."""
+    (env.tmp / "welcome.html").write_text("<p>Hi</p>\n")
+    config = env.write(text)
+    result = env.sesctl("plan", config, "--out", out, "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    return out
+
+
+def tls_policy(env: Env, name: str) -> str | None:
+    answer = env.ses().get_configuration_set(ConfigurationSetName=name)
+    return answer.get("DeliveryOptions", {}).get("TlsPolicy")
+
+
+def test_saved_plan_applies_exactly_its_changes_without_asking(env: Env) -> None:
+    plan_file = planned(env, SETS)
+    saved = json.loads(Path(plan_file).read_text())
+    assert saved["saved"]["config"]["path"].endswith("sesctl.yaml")
+    assert set(saved["saved"]["fingerprints"].values()) == {"absent"}
+
+    env.reset_calls()
+    applied = env.sesctl("apply", plan_file)  # no --auto-approve, no prompt answered
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 3 created" in applied.stdout
+    assert tls_policy(env, "receipts") == "REQUIRE"
+    assert env.calls().get("ListConfigurationSets", 0) == 0  # re-reads, does not re-plan
+    assert env.sesctl("plan", "sesctl.yaml", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_plan_already_applied_is_stale(env: Env) -> None:
+    plan_file = planned(env, SETS)
+    assert env.sesctl("apply", plan_file).exit_code == 0
+    again = env.sesctl("apply", plan_file)
+    assert again.exit_code == 1
+    assert "stale plan: configuration set alerts, configuration set receipts" in again.stderr
+
+
+def test_out_of_band_change_makes_the_plan_stale_and_nothing_is_applied(env: Env) -> None:
+    first = env.sesctl(
+        "apply", env.write(SETS.replace("html_file: welcome.html", "text: x")), "--auto-approve"
+    )
+    assert first.exit_code == 0, first.output
+    (env.tmp / "welcome.html").write_text("<p>Hi</p>\n")
+    plan_file = planned(env, SETS.replace("REQUIRE", "OPTIONAL"))
+
+    env.ses().put_configuration_set_delivery_options(
+        ConfigurationSetName="receipts", TlsPolicy="REQUIRE", SendingPoolName="elsewhere"
+    )
+    result = env.sesctl("apply", plan_file)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: stale plan: configuration set receipts changed since the plan was made; "
+        "run plan again\n"
+    )
+    assert tls_policy(env, "receipts") == "REQUIRE"  # untouched
+    assert env.ses().get_email_template(TemplateName="welcome")["TemplateContent"]["Text"] == "x"
+
+
+def test_config_edited_after_planning_is_refused(env: Env) -> None:
+    plan_file = planned(env, SETS)
+    Path("sesctl.yaml").write_text(SETS.replace("REQUIRE", "OPTIONAL"))
+    result = env.sesctl("apply", plan_file)
+    assert result.exit_code == 1
+    assert "stale plan: sesctl.yaml (or a template file it reads) changed" in result.stderr
+    assert env.ses().list_configuration_sets()["ConfigurationSets"] == []
+
+
+def test_a_template_file_edited_after_planning_is_refused(env: Env) -> None:
+    plan_file = planned(env, SETS)
+    Path("welcome.html").write_text("<p>Hello</p>\n")
+    result = env.sesctl("apply", plan_file)
+    assert result.exit_code == 1 and "stale plan" in result.stderr
+
+
+def test_a_plan_for_another_stack_region_or_account_is_refused(env: Env) -> None:
+    plan_file = planned(env, SETS)
+
+    Path("sesctl.yaml").write_text(SETS.replace("stack: s", "stack: other"))
+    result = env.sesctl("apply", plan_file)
+    assert result.exit_code == 1
+    assert f"{plan_file} is a plan for stack s, but sesctl.yaml is stack other" in result.stderr
+
+    Path("sesctl.yaml").write_text(SETS)
+    result = env.sesctl("apply", plan_file, "--region", "eu-west-1")
+    assert result.exit_code == 1
+    assert f"{plan_file} is a plan for region us-east-1, not eu-west-1" in result.stderr
+
+    document = json.loads(Path(plan_file).read_text())
+    document["saved"]["account"] = "210987654321"
+    Path(plan_file).write_text(json.dumps(document))
+    result = env.sesctl("apply", plan_file)
+    assert result.exit_code == 1
+    assert "is a plan for account 210987654321, but the credentials are for account" in (
+        result.stderr
+    )
+    assert env.ses().list_configuration_sets()["ConfigurationSets"] == []
+
+
+def test_a_json_plan_without_the_saved_part_is_not_applied(env: Env) -> None:
+    config = env.write(SETS.replace("html_file: welcome.html", "text: x"))
+    Path("plain.json").write_text(env.sesctl("plan", config, "--format", "json").stdout)
+    result = env.sesctl("apply", "plain.json")
+    assert result.exit_code == 1
+    assert "plain.json: a JSON plan without what apply needs to trust it" in result.stderr
+
+
+CANARY = "canary-5e1d-saved-plan"
+SECRET = HEAD + "templates:\n  t: {subject: Hi, text: 'code: ${env:SESCTL_CANARY}'}\n"
+
+
+def test_secrets_stay_out_of_the_plan_file_and_reach_the_account(env: Env) -> None:
+    env.monkeypatch.setenv("SESCTL_CANARY", CANARY)
+    config = env.write(SECRET)
+    saved = env.sesctl("plan", config, "--out", "plan.json")
+    assert CANARY not in Path("plan.json").read_text() + saved.output
+    assert "(sensitive)" in Path("plan.json").read_text()
+
+    applied = env.sesctl("apply", "plan.json")
+    assert applied.exit_code == 0 and CANARY not in applied.output
+    text = env.ses().get_email_template(TemplateName="t")["TemplateContent"]["Text"]
+    assert text == f"code: {CANARY}"
+
+
+def test_a_rotated_byodkim_key_makes_the_saved_plan_stale(env: Env) -> None:
+    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-one")
+    config = env.write(
+        HEAD + "identities:\n  byod.example.org:\n    dkim_signing_attributes:\n"
+        "      domain_signing_selector: s1\n"
+        "      domain_signing_private_key: ${env:BYODKIM_KEY}\n"
+    )
+    env.sesctl("plan", config, "--out", "plan.json")
+    assert json.loads(Path("plan.json").read_text())["changes"][0]["write_only"] == [
+        "domain_signing_private_key"
+    ]
+    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-two")
+    result = env.sesctl("apply", "plan.json")
+    assert result.exit_code == 1
+    assert "stale plan: a secret behind identity byod.example.org changed" in result.stderr
+
+    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-one")
+    assert env.sesctl("apply", "plan.json").exit_code == 0
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
