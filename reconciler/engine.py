@@ -115,21 +115,31 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
 def read_states(
     client: Sesv2, addresses: set[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any] | None]:
-    """The live state of some resources, read as `fetch` reads them (None: does not exist)."""
-    kinds = {BY_KIND[kind] for kind, _ in addresses}
-    taggable = any(k in KINDS and not getattr(k, "singleton", False) for k in kinds)
+    """The live state of some resources, read as `fetch` reads them (None: does not exist).
+
+    A kind that reads many at once (the suppression list, streamed) gets them in one go.
+    """
+    by_kind: dict[str, set[str]] = {}
+    for kind, name in addresses:
+        by_kind.setdefault(kind, set()).add(name)
+    taggable = any(
+        BY_KIND[k] in KINDS and not getattr(BY_KIND[k], "singleton", False) for k in by_kind
+    )
+    states: dict[tuple[str, str], dict[str, Any] | None] = {}
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
         owners = ownership.fetch(client) if taggable else None
-        reads = {
-            (kind, name): pool.submit(
-                BY_KIND[kind].read,
-                client,
-                name,
-                owners.tags.get((BY_KIND[kind].arn_type, name)) if owners else None,
-            )
-            for kind, name in addresses
-        }
-        return {address: future.result() for address, future in reads.items()}
+        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
+        for kind_name, names in by_kind.items():
+            kind = BY_KIND[kind_name]
+            if hasattr(kind, "read_many"):
+                many = kind.read_many(client, names)
+                states.update({(kind_name, name): state for name, state in many.items()})
+                continue
+            for name in names:
+                tags = owners.tags.get((kind.arn_type, name)) if owners else None
+                reads[(kind_name, name)] = pool.submit(kind.read, client, name, tags)
+        states.update({address: future.result() for address, future in reads.items()})
+    return states
 
 
 def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:

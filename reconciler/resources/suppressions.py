@@ -58,6 +58,16 @@ class SuppressionList:
         answer = read_or_none(client, "GetSuppressedDestination", EmailAddress=name)
         return None if answer is None else {"reason": answer["SuppressedDestination"]["Reason"]}
 
+    def read_many(self, client: Sesv2, names: set[str]) -> dict[str, dict[str, Any] | None]:
+        """Several entries: one by one when few, else from one streamed pass over the list."""
+        if len(names) <= PER_ADDRESS_LIMIT:
+            return {name: self.read(client, name, None) for name in names}
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(names)
+        for address, reason in _stream(client):
+            if address in found:
+                found[address] = {"reason": reason}
+        return found
+
     def apply(self, client: Sesv2, change: Change) -> None:
         if change.action == "delete":
             client.call("DeleteSuppressedDestination", EmailAddress=change.name)

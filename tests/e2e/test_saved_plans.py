@@ -159,3 +159,22 @@ def test_a_rotated_byodkim_key_makes_the_saved_plan_stale(env: Env) -> None:
     env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-one")
     assert env.sesctl("apply", "plan.json").exit_code == 0
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_a_long_suppression_change_is_rechecked_in_one_pass_over_the_list(env: Env) -> None:
+    entries = {f"u{i:03}@example.com": "BOUNCE" for i in range(150)}
+    env.control("POST", "/_sesctl/suppressions", {"entries": entries})
+    config = env.write(HEAD + "suppressions: {prune: true, addresses: {}}\n")
+    assert env.sesctl("plan", config, "--out", "plan.json").exit_code == 0
+    env.ses().put_suppressed_destination(EmailAddress="u007@example.com", Reason="COMPLAINT")
+    stale = env.sesctl("apply", "plan.json", "--force")
+    assert stale.exit_code == 1
+    assert "stale plan: suppression u007@example.com changed" in stale.stderr
+
+    env.ses().put_suppressed_destination(EmailAddress="u007@example.com", Reason="BOUNCE")
+    env.reset_calls()
+    applied = env.sesctl("apply", "plan.json", "--force")
+    assert applied.exit_code == 0, applied.output
+    calls = env.calls()
+    assert calls.get("GetSuppressedDestination", 0) == 0
+    assert calls["DeleteSuppressedDestination"] == 150

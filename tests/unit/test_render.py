@@ -92,5 +92,20 @@ def test_markdown_keeps_the_summary_and_stays_under_the_cap() -> None:
     assert text.rstrip().endswith("`sesctl plan` shows them all._")
 
 
+def test_markdown_of_5000_guarded_changes_keeps_summary_and_guards_under_the_cap() -> None:
+    changes = [
+        Change("delete", "identity", f"host{i:05}.example.com", before={"tags": {}})
+        for i in range(2500)
+    ] + [Change("delete", "template", f"t{i:05}", before={"subject": "s"}) for i in range(2500)]
+    plan = Plan("big", "us-east-1", changes=changes, existing={"identity": 3000, "template": 2600})
+    text = render.markdown(plan)
+    assert len(text) <= render.MARKDOWN_LIMIT
+    assert "| identity | 0 | 0 | 2500 | 0 |" in text and "| template | 0 | 0 | 2500 | 0 |" in text
+    assert "> **Safety guards** — apply would be refused (exit 3):" in text
+    assert "deleting identity host00000.example.com, host00001.example.com, " in text
+    assert "2500 of 2600 template resources would be deleted (96% &gt; 30%" in text
+    assert "<code>template t00000</code> — <b>refused: too many deletes</b></summary>" in text
+
+
 def test_markdown_for_no_changes() -> None:
     assert "**No changes.**" in render.markdown(Plan("s", "us-east-1"))
