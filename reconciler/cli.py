@@ -472,7 +472,7 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
     from .engine import apply_plan
 
     echo("")
-    result = apply_plan(the_plan, client, on_applied=_report)
+    result = apply_plan(the_plan, client, on_applied=_report, on_start=_starting)
     if result.error is not None:
         raise SesctlError(
             _failure_report(result.error.message, result.applied, result.failed, result.not_applied)
@@ -487,6 +487,11 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
 
 
 PAST = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
+DOING = {"create": "creating", "update": "updating", "delete": "deleting", "replace": "replacing"}
+
+
+def _starting(change: Change) -> None:
+    echo(f"  {render.SYMBOL[change.action]} {DOING[change.action]} {change.address} …")
 
 
 def _report(change: Change) -> None:
@@ -771,13 +776,48 @@ def dns(config: str, fmt: str) -> int:
 @click.option("--port", default=4566, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--state-file", type=click.Path(dir_okay=False), help="Keep state in this file.")
 @click.option("--max-send-rate", type=click.FloatRange(min=0), help="Recipients/s before 429s.")
+@click.option(
+    "--control-plane-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Calls/s per operation before TooManyRequestsException (default: unlimited).",
+)
+@click.option(
+    "--template-read-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="GetEmailTemplate's own rate (default: --control-plane-rate).",
+)
+@click.option("--latency", type=click.FloatRange(min=0), default=0, help="Added to each call (ms).")
+@click.option(
+    "--faults",
+    type=click.FloatRange(0, 1),
+    default=0,
+    help="Share of calls that fail: a 500, or the connection cut before or after the call.",
+)
+@click.option("--seed", type=int, help="Seed of the faults, to meet the same ones again.")
 @global_options
-def emulator(host: str, port: int, state_file: str | None, max_send_rate: float | None) -> int:
+def emulator(
+    host: str,
+    port: int,
+    state_file: str | None,
+    max_send_rate: float | None,
+    control_plane_rate: float | None,
+    template_read_rate: float | None,
+    latency: float,
+    faults: float,
+    seed: int | None,
+) -> int:
     """Serve the embedded SES v2 emulator in the foreground (Ctrl-C stops it)."""
-    from .emulator import Emulator
+    from .emulator import Emulator, Hardness
 
     state = Path(state_file) if state_file else None
-    server = Emulator(host=host, port=port, state_file=state, max_send_rate=max_send_rate)
+    hardness = Hardness(control_plane_rate, template_read_rate, latency / 1000, faults, seed)
+    server = Emulator(
+        host=host,
+        port=port,
+        state_file=state,
+        max_send_rate=max_send_rate,
+        hardness=hardness,
+    )
     try:
         server.start()
         info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")

@@ -146,7 +146,7 @@ class Sesv2:
                 f"unknown AWS region {region!r} for SES (check --region / AWS_REGION)"
             )
         config = BotoConfig(
-            retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+            retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=32,
@@ -230,6 +230,8 @@ class Sesv2:
         try:
             return method(**params)
         except ClientError as exc:
+            if _answer_lost(operation, exc):
+                return {}
             raise self._client_error(operation, exc) from None
         except NoCredentialsError:
             raise SesctlError(
@@ -269,6 +271,16 @@ class Sesv2:
 
     def count(self, operation: str) -> int:
         return self.calls.get(operation, 0)
+
+
+def _answer_lost(operation: str, exc: ClientError) -> bool:
+    """A retried create that meets AlreadyExists, or a retried delete that meets NotFound:
+    an earlier attempt did the work and its answer was lost on the way (a cut connection)."""
+    retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+    code = exc.response.get("Error", {}).get("Code")
+    if operation.startswith("Create"):
+        return retried and code == "AlreadyExistsException"
+    return retried and operation.startswith("Delete") and code == "NotFoundException"
 
 
 def _known_regions(session: Any) -> set[str]:

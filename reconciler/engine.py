@@ -166,11 +166,19 @@ class ApplyResult:
 
 
 def apply_plan(
-    plan: Plan, client: Sesv2, on_applied: Callable[[Change], None] = lambda c: None
+    plan: Plan,
+    client: Sesv2,
+    on_applied: Callable[[Change], None] = lambda c: None,
+    on_start: Callable[[Change], None] = lambda c: None,
 ) -> ApplyResult:
-    """Apply changes in dependency order; on the first failure stop starting new ones."""
+    """Apply changes in dependency order; on the first failure stop starting new ones.
+
+    `on_start` and `on_applied` bracket each change, so a run killed at any moment has said
+    what it applied and which one change, at most, was in flight.
+    """
     result = ApplyResult()
     for index, change in enumerate(plan.changes):
+        on_start(change)
         try:
             if change.kind in CHILD_APPLY:
                 CHILD_APPLY[change.kind](client, change)

@@ -22,9 +22,12 @@ from moto.sesv2.models import sesv2_backends
 from waitress import wasyncore
 from waitress.server import create_server
 
+from .hardness import Hardness
 from .server import Extensions
 
-__all__ = ["Emulator"]
+__all__ = ["Emulator", "Hardness"]
+# Worker threads: enough for a client's concurrent calls to meet latency side by side.
+THREADS = 32
 
 
 class Emulator:
@@ -42,11 +45,12 @@ class Emulator:
         port: int = 0,
         state_file: Path | None = None,
         max_send_rate: float | None = None,
+        hardness: Hardness | None = None,
     ) -> None:
         self.host, self.port, self.state_file = host, port, state_file
         self.max_send_rate = max_send_rate
         self.url = ""
-        self.app = Extensions(DomainDispatcherApplication(create_backend_app))
+        self.app = Extensions(DomainDispatcherApplication(create_backend_app), hardness)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -55,7 +59,7 @@ class Emulator:
         logging.getLogger("waitress").setLevel(logging.ERROR)
         self._load_state()
         self._server = create_server(
-            self.app, host=self.host, port=self.port, threads=8, ident="sesctl-emulator"
+            self.app, host=self.host, port=self.port, threads=THREADS, ident="sesctl-emulator"
         )
         self.url = f"http://{self.host}:{self._server.effective_port}"
         if self.max_send_rate is not None:

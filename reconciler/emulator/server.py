@@ -1,15 +1,20 @@
 """The WSGI layer: SES v2 requests moto lacks go to our handlers, the rest to moto.
 
-It also serves the test controls under /_sesctl/: call counters, injected faults, leasing
+Every SES call first meets the emulator's hardness (hardness.py): latency, per-operation
+throttling, random faults. It also serves the test controls under /_sesctl/: call counters,
+injected faults, hardness, seeding (straight to the handlers: no rate, no faults), leasing
 dedicated IPs, reset.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
+import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from . import (
     tags,
     templates,
 )
+from .hardness import Hardness
 from .state import ApiFailure, Call
 
 HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
@@ -61,11 +67,14 @@ class Fault:
 class Extensions:
     """WSGI middleware in front of moto's server app."""
 
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(
+        self, moto_app: Callable[..., Iterable[bytes]], hardness: Hardness | None = None
+    ) -> None:
         self.moto_app = moto_app
         self.lock = threading.RLock()
         self.calls: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
+        self.hardness = hardness or Hardness()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
@@ -89,8 +98,21 @@ class Extensions:
             fault = self._take_fault(operation)
         if fault is not None:
             return _error(start_response, ApiFailure(fault.status, fault.code, fault.message))
-        if not ours:
+        hard = self.hardness
+        if hard.latency:
+            time.sleep(hard.latency)
+        if hard.throttled(operation):
+            return _error(start_response, THROTTLED)
+        chance = hard.fault()
+        if chance == "error":
+            return _error(start_response, INTERNAL)
+        if chance == "cut":
+            return _cut(environ, start_response)
+        if not ours and chance is None:
             return self.moto_app(environ, start_response)
+        if not ours:  # "lost": moto does the work, the answer never arrives
+            list(self.moto_app(environ, _ignore))
+            return _cut(environ, start_response)
         call = Call(operation, _region(environ), params)
         handler = tags.get_resources if operation == "GetResources" else HANDLERS[operation]
         try:
@@ -98,6 +120,8 @@ class Extensions:
                 answer = handler(call)
         except ApiFailure as failure:
             return _error(start_response, failure)
+        if chance == "lost":
+            return _cut(environ, start_response)
         return _respond(start_response, 200, answer)
 
     def _take_fault(self, operation: str) -> Fault | None:
@@ -148,12 +172,49 @@ class Extensions:
                 call = Call("SeedSuppressions", request.get("region", "us-east-1"), {})
                 suppressions.seed(call, dict(request["entries"]))
                 return _respond(start, 200, {})
+            if path == "/_sesctl/hardness" and method == "GET":
+                return _respond(start, 200, self.hardness.to_json())
+            if path == "/_sesctl/hardness" and method == "POST":
+                self.hardness = Hardness.from_json(_json(body))
+                return _respond(start, 200, self.hardness.to_json())
+            if path == "/_sesctl/seed" and method == "POST":
+                request = _json(body)
+                return _respond(start, 200, seed(request.get("region", "us-east-1"), request))
             if path == "/_sesctl/reset" and method == "POST":
                 BackendDict.reset()
                 self.faults.clear()
                 self.calls.clear()
+                self.hardness = Hardness()
                 return _respond(start, 200, {})
         return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})
+
+
+THROTTLED = ApiFailure(429, "TooManyRequestsException", "Too many requests.")
+INTERNAL = ApiFailure(500, "InternalServiceErrorException", "Internal service error.")
+
+
+def seed(region: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Run `calls` straight through the handlers (no rate, no faults, not counted): fills an
+    account fast for benchmarks and tests. Answers how many ran."""
+    for item in request.get("calls", []):
+        HANDLERS[item["operation"]](Call(item["operation"], region, dict(item.get("params", {}))))
+    return {"ran": len(request.get("calls", []))}
+
+
+def _ignore(*_: Any) -> None:
+    """A start_response that drops the answer: the connection is cut instead."""
+
+
+def _cut(environ: dict[str, Any], start: StartResponse) -> list[bytes]:
+    """Close the connection without an answer, as a network cut does (waitress's channel)."""
+    disconnected = environ.get("waitress.client_disconnected")
+    channel = getattr(disconnected, "__self__", None)
+    if channel is None:  # another WSGI server: the closest thing is a 500
+        return _error(start, INTERNAL)
+    with contextlib.suppress(OSError):
+        channel.socket.shutdown(socket.SHUT_RDWR)
+    start("500 Error", [("Content-Length", "0")])
+    return [b""]
 
 
 def _body(environ: dict[str, Any]) -> bytes:
