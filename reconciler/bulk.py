@@ -2,9 +2,10 @@
 
 Batches of up to 50 rows go out through SendBulkEmail, paced so that recipients per second
 (to + cc + bcc, as SES counts them) never exceed the rate; several batches are in flight at
-once so a round trip is not paid per batch. Only explicit throttling is retried — the whole
-call on a 429, or the entries SES marks ACCOUNT_THROTTLED or TRANSIENT_FAILURE — never a call
-whose answer was lost, so nobody gets a message twice.
+once so a round trip is not paid per batch. Only what SES refused is retried — the whole
+call on a 429 or a server error, or the entries SES marks ACCOUNT_THROTTLED or
+TRANSIENT_FAILURE — never a call whose answer was lost, so nobody gets a message twice: its
+rows are reported `unknown`, and the run goes on unless several answers in a row are lost.
 
 The journal records each call just before it is made and its outcome right after. A call
 recorded without an outcome (the process died while it was on the wire) has an unknown
@@ -30,6 +31,12 @@ from .recipients import Row, rows
 
 BATCH = 50
 TRANSIENT = frozenset({"ACCOUNT_THROTTLED", "TRANSIENT_FAILURE"})
+# A whole call SES answered with a server error was not sent: retried, as botocore would.
+SERVER_ERRORS = frozenset(
+    {"InternalServiceErrorException", "InternalFailure", "ServiceUnavailable"}
+)
+# Calls in a row whose answer was lost before the run stops: a cut is a blip, more an outage.
+LOST_IN_A_ROW = 3
 THROTTLE_RETRIES = 12
 # Batches on the wire or waiting for their slot. Against SES (tens of ms a call) eight keep a
 # high MaxSendRate busy; a kill -9 leaves at most this many calls with an unknown outcome.
@@ -147,10 +154,12 @@ class Tally:
 
 @dataclass
 class Sent:
-    """What became of one batch: the rows settled, and the error that stopped it, if any."""
+    """What became of one batch: the rows settled, the error that stops the run, if any, and
+    the failure that lost the call's answer, if it was lost."""
 
     outcomes: Outcomes = field(default_factory=dict)
     error: SesctlError | None = None
+    lost: SesctlError | None = None
 
 
 def entry(row: Row) -> dict[str, Any]:
@@ -199,7 +208,7 @@ class Sender:
                 entries = [entry(r) for r in pending]
                 answer = self.client.call("SendBulkEmail", **self.common, BulkEmailEntries=entries)
             except ApiError as exc:  # SES refused the whole call: nobody in it was sent
-                if exc.code in THROTTLED:
+                if exc.code in THROTTLED or exc.code in SERVER_ERRORS:
                     self.journal.done(call, {r.line: {"status": "retry"} for r in pending})
                     delay = self._backoff(delay)
                     continue
@@ -213,7 +222,7 @@ class Sender:
                 sent.outcomes.update(
                     {r.line: {"status": "unknown", "error": lost} for r in pending}
                 )
-                sent.error = exc
+                sent.lost = exc
                 return sent
             outcomes, retry = _outcomes(pending, answer["BulkEmailEntryResults"])
             self.journal.done(call, outcomes)
@@ -336,11 +345,18 @@ def run(
     limit = max(1, min(BATCH, int(ceiling)))
     flying: dict[Future[Sent], list[Row]] = {}
 
+    lost_in_a_row = 0
+
     def land(future: Future[Sent]) -> None:
+        nonlocal lost_in_a_row
         batch, sent = flying.pop(future), future.result()
         results.report(batch, sent.outcomes)
-        if sent.error is not None and results.tally.stopped is None:
-            results.tally.stopped = sent.error.message
+        lost_in_a_row = lost_in_a_row + 1 if sent.lost else 0
+        error = sent.error
+        if error is None and sent.lost is not None and lost_in_a_row >= LOST_IN_A_ROW:
+            error = SesctlError(f"{lost_in_a_row} calls in a row got no answer: {sent.lost}")
+        if error is not None and results.tally.stopped is None:
+            results.tally.stopped = error.message
             sender.stop.set()
         progress(results.tally)
 

@@ -92,15 +92,8 @@ def opt(name: str) -> Any:
 
 
 @contextmanager
-def connected(loaded: LoadedConfig | None, bulk_sending: bool = False) -> Iterator[Sesv2]:
-    """A client for the account: real AWS, --endpoint-url, or the embedded emulator.
-
-    For bulk sending, botocore neither retries (an answer lost on the way could mean a
-    message sent twice; send-bulk retries explicit throttling itself) nor paces (adaptive
-    mode would slow every call after one 429; send-bulk's pacer keeps the rate), and does not
-    validate parameters: rows are checked before any send and every entry is built in one
-    shape, while validation cost as much as the call. The emulator validates every request.
-    """
+def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
+    """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
     region = opt("region") or (loaded.model.region if loaded else None)
     limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
     settings = ClientSettings(
@@ -108,10 +101,6 @@ def connected(loaded: LoadedConfig | None, bulk_sending: bool = False) -> Iterat
     )
     if opt("max_attempts"):
         settings.max_attempts = opt("max_attempts")
-    if bulk_sending:
-        settings.max_attempts = 1
-        settings.retry_mode = "standard"
-        settings.parameter_validation = False
     if not opt("local"):
         settings.rate_limits = limits or settings.rate_limits
         yield Sesv2(settings)
@@ -620,7 +609,7 @@ def send_bulk(**o: Any) -> int:
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     total_rows, recipients = count(path)
-    with connected(None, bulk_sending=True) as client:
+    with connected(None) as client:
         quota = client.call("GetAccount").get("SendQuota", {})
         if o["dry_run"]:
             return _dry_run(client, path, o["template"], default)
@@ -640,7 +629,7 @@ def send_bulk(**o: Any) -> int:
         started = time.monotonic()
         try:
             tally = bulk.run(
-                client,
+                client.single_attempt(),
                 path,
                 options,
                 journal,

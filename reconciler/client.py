@@ -7,6 +7,7 @@ botocore's failures into one plain message a user can act on.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterator
@@ -124,7 +125,6 @@ class ClientSettings:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    parameter_validation: bool = True
     retry_mode: str = "adaptive"  # adaptive also slows the whole client after a throttle
 
 
@@ -151,7 +151,6 @@ class Sesv2:
             read_timeout=settings.read_timeout,
             max_pool_connections=32,
             user_agent_extra="sesctl",
-            parameter_validation=settings.parameter_validation,
         )
         self.region = region
         self.endpoint_url = settings.endpoint_url
@@ -192,6 +191,25 @@ class Sesv2:
 
     def call_tagging(self, operation: str, **params: Any) -> dict[str, Any]:
         return self._invoke(self.tagging, operation, params)
+
+    def single_attempt(self) -> Sesv2:
+        """A copy whose SES calls make one attempt each, unpaced and unvalidated, for sending.
+
+        botocore would retry a call whose answer was lost (a message sent twice) and, in
+        adaptive mode, slow every call after one 429; send-bulk decides both itself. Rows are
+        checked before any send and every entry is built in one shape, while validating cost
+        as much as the call. The emulator validates every request.
+        """
+        clone = copy.copy(self)
+        clone._config = self._config.merge(
+            BotoConfig(
+                retries={"mode": "standard", "total_max_attempts": 1},
+                parameter_validation=False,
+            )
+        )
+        clone.max_attempts = 1
+        clone.ses = clone._client("sesv2")
+        return clone
 
     def account_id(self) -> str:
         """The account the credentials belong to, learnt once, when first needed."""

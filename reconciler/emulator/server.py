@@ -75,6 +75,8 @@ class Extensions:
         self.calls: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
         self.hardness = hardness or Hardness()
+        self.throttled: Counter[str] = Counter()  # calls answered 429 by the hardness
+        self.faulted: Counter[str] = Counter()  # calls that met a random fault
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
@@ -102,8 +104,13 @@ class Extensions:
         if hard.latency:
             time.sleep(hard.latency)
         if hard.throttled(operation):
+            with self.lock:
+                self.throttled[operation] += 1
             return _error(start_response, THROTTLED)
         chance = hard.fault()
+        if chance is not None:
+            with self.lock:
+                self.faulted[chance] += 1
         if chance == "error":
             return _error(start_response, INTERNAL)
         if chance == "cut":
@@ -139,9 +146,19 @@ class Extensions:
     ) -> Iterable[bytes]:
         with self.lock:
             if path == "/_sesctl/calls" and method == "GET":
-                return _respond(start, 200, {"calls": dict(self.calls)})
+                return _respond(
+                    start,
+                    200,
+                    {
+                        "calls": dict(self.calls),
+                        "throttled": dict(self.throttled),
+                        "faulted": dict(self.faulted),
+                    },
+                )
             if path == "/_sesctl/calls" and method == "DELETE":
                 self.calls.clear()
+                self.throttled.clear()
+                self.faulted.clear()
                 return _respond(start, 200, {})
             if path == "/_sesctl/send-quota" and method == "POST":
                 request = _json(body)
@@ -184,6 +201,8 @@ class Extensions:
                 BackendDict.reset()
                 self.faults.clear()
                 self.calls.clear()
+                self.throttled.clear()
+                self.faulted.clear()
                 self.hardness = Hardness()
                 return _respond(start, 200, {})
         return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})

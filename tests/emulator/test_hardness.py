@@ -62,9 +62,7 @@ def test_calls_past_the_rate_of_an_operation_are_throttled_with_429(world: Env) 
 
 
 def test_template_reads_have_their_own_rate(world: Env) -> None:
-    world.control(
-        "POST", "/_sesctl/hardness", {"control_plane_rate": 1, "template_read_rate": 6}
-    )
+    world.control("POST", "/_sesctl/hardness", {"control_plane_rate": 1, "template_read_rate": 6})
     client = ses(world)
     client.create_email_template(TemplateName="t", TemplateContent={"Subject": "s", "Text": "x"})
     reads = Counter(outcome(lambda: client.get_email_template(TemplateName="t")) for _ in range(8))
