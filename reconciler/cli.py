@@ -22,6 +22,7 @@ from .plan import Change, Plan
 from .secrets import SECRETS
 
 if TYPE_CHECKING:  # config, engine and models (pydantic) load only in commands that use them,
+    from .apply import ApplyResult
     from .config import LoadedConfig  # so `send`, `send-bulk` and `emulator` start faster
 
 LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
@@ -458,15 +459,12 @@ def _apply_saved(path: Path, force: bool, allow_identity_deletion: bool) -> int:
 
 def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
     """Apply in dependency order, printing each change as it lands, and what did not."""
-    from .engine import apply_plan
+    from .apply import apply_plan
 
     echo("")
     result = apply_plan(the_plan, client, on_applied=_report, on_start=_starting)
     if result.error is not None:
-        raise SesctlError(
-            _failure_report(result.error.message, result.applied, result.failed, result.not_applied)
-            + f"\n{again}"
-        )
+        raise SesctlError(_failure_report(result) + f"\n{again}")
     counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
     echo(
         f"\nApply complete: {counts['create']} created, {counts['update']} updated, "
@@ -499,14 +497,17 @@ def _confirm(plan: Plan) -> bool:
     return answer.strip() == "yes"
 
 
-def _failure_report(
-    message: str, applied: list[Change], failed: Change | None, rest: list[Change]
-) -> str:
-    lines = [f"apply stopped at {failed.action} {failed.address}: {message}" if failed else message]
-    lines.append(f"Applied ({len(applied)}):" + ("" if applied else " none"))
-    lines += [f"  {c.action} {c.address}" for c in applied]
-    lines.append(f"Not applied ({len(rest) + (1 if failed else 0)}):")
-    lines += [f"  {c.action} {c.address}" for c in ([failed] if failed else []) + rest]
+def _failure_report(result: ApplyResult) -> str:
+    """What stopped the run, then exactly what was applied and what was not."""
+    lines = [
+        f"apply stopped at {change.action} {change.address}: {error.message}"
+        for change, error in result.failures
+    ] or [f"apply {result.error.message if result.error else 'stopped'}"]
+    lines.append(f"Applied ({len(result.applied)}):" + ("" if result.applied else " none"))
+    lines += [f"  {c.action} {c.address}" for c in result.applied]
+    rest = [c for c, _ in result.failures] + result.not_applied
+    lines.append(f"Not applied ({len(rest)}):")
+    lines += [f"  {c.action} {c.address}" for c in rest]
     return "\n".join(lines)
 
 

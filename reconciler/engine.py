@@ -1,4 +1,4 @@
-"""Fetch live state, diff it against the file, and apply a plan.
+"""Fetch live state and diff it against the file: the plan (apply.py applies it).
 
 Fetching runs concurrently across operations (the client's rate limiter keeps each operation
 inside its quota). Only what the diff needs is read: resources the file names that exist,
@@ -7,7 +7,6 @@ and resources this stack owns; everything else is only listed, and reported as u
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +15,8 @@ from . import ownership
 from .client import Sesv2
 from .config import LoadedConfig, references
 from .errors import SesctlError
-from .plan import Change, Limits, Plan, Unmanaged
-from .resources import BY_KIND, CHILD_APPLY, KINDS, STREAMED
+from .plan import Limits, Plan, Unmanaged
+from .resources import BY_KIND, KINDS, STREAMED
 from .resources.base import STACK_TAG, Context, Kind
 
 FETCH_THREADS = 16
@@ -155,43 +154,3 @@ def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found
             missing.append(f"{ref.sentence}, which exists neither in the file nor in the account")
     if missing:
         raise SesctlError("\n".join(missing))
-
-
-@dataclass
-class ApplyResult:
-    applied: list[Change] = field(default_factory=list)
-    failed: Change | None = None
-    error: SesctlError | None = None
-    not_applied: list[Change] = field(default_factory=list)
-
-
-def apply_plan(
-    plan: Plan,
-    client: Sesv2,
-    on_applied: Callable[[Change], None] = lambda c: None,
-    on_start: Callable[[Change], None] = lambda c: None,
-) -> ApplyResult:
-    """Apply changes in dependency order; on the first failure stop starting new ones.
-
-    `on_start` and `on_applied` bracket each change, so a run killed at any moment has said
-    what it applied and which one change, at most, was in flight.
-    """
-    result = ApplyResult()
-    for index, change in enumerate(plan.changes):
-        on_start(change)
-        try:
-            if change.kind in CHILD_APPLY:
-                CHILD_APPLY[change.kind](client, change)
-            else:
-                BY_KIND[change.kind].apply(client, change)
-        except (Exception, KeyboardInterrupt) as exc:  # stop; say what was and was not applied
-            if isinstance(exc, KeyboardInterrupt):
-                exc = SesctlError("interrupted")
-            elif not isinstance(exc, SesctlError):
-                exc = SesctlError(f"internal error: {type(exc).__name__}: {exc}")
-            result.failed, result.error = change, exc
-            result.not_applied = plan.changes[index + 1 :]
-            return result
-        result.applied.append(change)
-        on_applied(change)
-    return result

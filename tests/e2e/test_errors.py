@@ -125,18 +125,20 @@ def test_verbose_adds_the_traceback(env: Env) -> None:
 
 def test_apply_failing_midway_reports_exactly_and_a_rerun_converges(env: Env) -> None:
     config = env.write(
-        HEAD + "dedicated_ip_pools: {p: {}}\nconfiguration_sets: {cs: {}}\n"
-        "templates: {a: {subject: a, text: a}, b: {subject: b, text: b}}\n"
+        HEAD + "dedicated_ip_pools: {p: {}}\n"
+        "configuration_sets: {cs: {delivery_options: {sending_pool_name: p}}}\n"
+        "identities: {a.example.com: {configuration_set_name: cs}}\n"
     )
-    env.fault("CreateEmailTemplate", "AccessDeniedException", 403, count=1)
+    env.fault("CreateConfigurationSet", "AccessDeniedException", 403, count=1)
     failed = env.sesctl("apply", config, "--auto-approve")
     assert_plain_error(
         failed,
-        "apply stopped at create template a: access denied",
-        "Applied (2):\n  create dedicated_ip_pool p\n  create configuration_set cs\n",
-        "Not applied (2):\n  create template a\n  create template b\n",
+        "apply stopped at create configuration_set cs: access denied",
+        "Applied (1):\n  create dedicated_ip_pool p\n",
+        "Not applied (2):\n  create configuration_set cs\n  create identity a.example.com\n",
     )
-    assert "  + created configuration_set cs" in failed.stdout
+    assert "  + created dedicated_ip_pool p" in failed.stdout
+    assert "identity a.example.com …" not in failed.stdout  # it waits for its set: never began
     rerun = env.sesctl("apply", config, "--auto-approve")
     assert rerun.exit_code == 0, rerun.output
     assert "Apply complete: 2 created" in rerun.stdout
