@@ -1,9 +1,10 @@
 """Apply a plan: independent changes side by side, dependent ones in order.
 
-A change waits for every change of the kinds it depends on (DEPENDS_ON): a configuration
-set for the pools, an identity for the configuration sets, a policy for the identities.
-Deletes run after every other change, and a delete waits for the deletes of the kinds that
-depend on its own (identities are deleted before the sets they used). The client's
+A change waits for the changes it needs: its parent's (a set's for its destinations, an
+identity's for its policies) and those of the kinds it depends on (DEPENDS_ON) that it names
+(the pool a set sends from, the set an identity uses). Deletes run after every other change,
+and a delete waits for the deletes of the kinds that depend on its own (identities are
+deleted before the sets they used). The client's
 per-operation rate limiter keeps each operation inside its quota, so running changes side by
 side overlaps operations that have quotas of their own, as DESIGN §6 allows.
 
@@ -13,13 +14,15 @@ On a failure, or Ctrl-C, no new change starts; the ones on the wire finish and a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from .client import Sesv2
 from .errors import SesctlError
-from .plan import Change, Plan
+from .plan import Change, Plan, owner_of
 from .resources import BY_KIND, CHILD_APPLY
 
 WORKERS = 16
@@ -30,7 +33,6 @@ DEPENDS_ON: dict[str, frozenset[str]] = {
     "identity": frozenset({"configuration_set"}),
     "identity_policy": frozenset({"identity"}),
 }
-Step = tuple[bool, str]  # (a delete?, kind): the changes that wait for the same things
 
 
 @dataclass
@@ -53,20 +55,82 @@ class _NotStarted(Exception):
     """A change still queued when the run stopped."""
 
 
-def _step(change: Change) -> Step:
-    return (change.action == "delete", change.kind)
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
-def _waits_for(step: Step, steps: set[Step]) -> set[Step]:
-    deleting, kind = step
-    if not deleting:
-        return {(False, k) for k in DEPENDS_ON.get(kind, ())} & steps
-    dependents = {k for k, needs in DEPENDS_ON.items() if kind in needs}
-    return {s for s in steps if not s[0] or s[1] in dependents}
+def _prerequisites(changes: list[Change]) -> list[set[int]]:
+    """For each change that is not a delete, the changes it waits for: its parent's, and
+    those of the kinds it depends on that it names (an identity's configuration set)."""
+    index = {(c.kind, c.name): i for i, c in enumerate(changes) if c.action != "delete"}
+    needs: list[set[int]] = []
+    for change in changes:
+        wanted: set[int] = set()
+        if change.action != "delete":
+            parent = owner_of(change.kind, change.name)
+            if parent != (change.kind, change.name) and parent in index:
+                wanted.add(index[parent])
+            kinds = DEPENDS_ON.get(change.kind, frozenset())
+            wanted |= {
+                index[(k, t)] for t in _strings(change.after) for k in kinds if (k, t) in index
+            }
+        needs.append(wanted)
+    return needs
 
 
-def _ready(step: Step, steps: set[Step], left: dict[Step, int]) -> bool:
-    return not any(left[other] for other in _waits_for(step, steps) - {step})
+class _Schedule:
+    """Which changes may start: one that is not a delete once the changes it waits for are
+    done; a delete once every other change is, and the deletes of the kinds that depend on
+    its own kind (an identity before the set it used)."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        self.changes = changes
+        needs = _prerequisites(changes)
+        self.waiting_on = [len(n) for n in needs]
+        self.dependents: dict[int, list[int]] = defaultdict(list)
+        for i, wanted in enumerate(needs):
+            for j in wanted:
+                self.dependents[j].append(i)
+        self.ready = [i for i, c in enumerate(changes) if c.action != "delete" and not needs[i]]
+        self.others_left = sum(c.action != "delete" for c in changes)
+        self.deletes: dict[str, list[int]] = defaultdict(list)
+        for i, change in enumerate(changes):
+            if change.action == "delete":
+                self.deletes[change.kind].append(i)
+        self.deletes_left = Counter({kind: len(found) for kind, found in self.deletes.items()})
+        self.taken: set[int] = set()
+
+    def take(self) -> list[int]:
+        """The changes that may start now; each is given once."""
+        out, self.ready = self.ready, []
+        if self.others_left == 0:
+            for kind in list(self.deletes):
+                dependents = {k for k, needs in DEPENDS_ON.items() if kind in needs}
+                if not any(self.deletes_left[k] for k in dependents):
+                    out += self.deletes.pop(kind)
+        self.taken.update(out)
+        return out
+
+    def done(self, i: int) -> None:
+        change = self.changes[i]
+        if change.action == "delete":
+            self.deletes_left[change.kind] -= 1
+            return
+        self.others_left -= 1
+        for j in self.dependents[i]:
+            self.waiting_on[j] -= 1
+            if self.waiting_on[j] == 0:
+                self.ready.append(j)
+
+    def never_taken(self) -> list[Change]:
+        return [c for i, c in enumerate(self.changes) if i not in self.taken]
 
 
 def apply_one(client: Sesv2, change: Change) -> None:
@@ -86,11 +150,7 @@ def apply_plan(
     """Apply the changes; `on_start` and `on_applied` bracket each one, so a run killed at
     any moment has said what it applied and which changes were on the wire."""
     result = ApplyResult()
-    waiting: dict[Step, list[Change]] = {}
-    for change in plan.changes:
-        waiting.setdefault(_step(change), []).append(change)
-    left = {step: len(changes) for step, changes in waiting.items()}
-    steps = set(waiting)
+    schedule = _Schedule(plan.changes)
     stop, say = threading.Event(), threading.Lock()
 
     def run(change: Change) -> None:
@@ -100,14 +160,15 @@ def apply_plan(
             on_start(change)
         apply_one(client, change)
 
-    running: dict[Future[None], Change] = {}
+    running: dict[Future[None], int] = {}
+    queues = _Queues()
     with ThreadPoolExecutor(workers, thread_name_prefix="apply") as pool:
-        while waiting or running:
+        while True:
             try:
                 if not stop.is_set():
-                    for step in [s for s in waiting if _ready(s, steps, left)]:
-                        for change in waiting.pop(step):
-                            running[pool.submit(run, change)] = change
+                    queues.add(plan.changes, schedule.take())
+                    while len(running) < workers and (i := queues.next()) is not None:
+                        running[pool.submit(run, plan.changes[i])] = i
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -116,11 +177,38 @@ def apply_plan(
                 result.interrupted = True
                 continue
             for future in done:
-                change = running.pop(future)
-                left[_step(change)] -= 1
-                _settle(result, change, future, stop, say, on_applied)
-    result.not_applied += [c for changes in waiting.values() for c in changes]
+                i = running.pop(future)
+                schedule.done(i)
+                _settle(result, plan.changes[i], future, stop, say, on_applied)
+    result.not_applied += [plan.changes[i] for i in queues.left()] + schedule.never_taken()
     return result
+
+
+class _Queues:
+    """Ready changes by kind, handed to free workers one kind after another.
+
+    A worker waits in the rate limiter until its operation's next slot, so first come,
+    first served would let one slow kind (500 identities at 20 calls/s) hold every worker
+    while the others, each with a quota of its own, sit idle.
+    """
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, deque[int]] = {}
+
+    def add(self, changes: list[Change], ready: list[int]) -> None:
+        for i in ready:
+            self.by_kind.setdefault(changes[i].kind, deque()).append(i)
+
+    def next(self) -> int | None:
+        for kind in list(self.by_kind):
+            queue = self.by_kind.pop(kind)  # to the back of the rotation
+            if queue:
+                self.by_kind[kind] = queue
+                return queue.popleft()
+        return None
+
+    def left(self) -> list[int]:
+        return [i for queue in self.by_kind.values() for i in queue]
 
 
 def _settle(

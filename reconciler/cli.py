@@ -24,6 +24,7 @@ from .secrets import SECRETS
 if TYPE_CHECKING:  # config, engine and models (pydantic) load only in commands that use them,
     from .apply import ApplyResult
     from .config import LoadedConfig  # so `send`, `send-bulk` and `emulator` start faster
+    from .observe import Recorder
 
 LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
 EXIT_CHANGES = 2
@@ -59,6 +60,11 @@ GLOBAL_OPTIONS: list[Callable[[Any], Any]] = [
     ),
     click.option("--quiet", "-q", is_flag=True, default=None, help="Only the essential output."),
     click.option("--no-color", is_flag=True, default=None, help="Never colour the output."),
+    click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        help="json: one event per API call and per change on stderr.",
+    ),
 ]
 
 
@@ -82,6 +88,7 @@ _GLOBAL_NAMES = {
     "verbose",
     "quiet",
     "no_color",
+    "log_format",
 }
 
 
@@ -95,6 +102,20 @@ def opt(name: str) -> Any:
 @contextmanager
 def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
     """A client for the account: real AWS, --endpoint-url, or the embedded emulator."""
+    from .observe import Recorder
+
+    recorder = Recorder(json_events=opt("log_format") == "json")
+    try:
+        with _client(loaded, recorder) as client:
+            yield client
+    finally:
+        if opt("verbose"):
+            for line in recorder.summary_lines():
+                info(line)
+
+
+@contextmanager
+def _client(loaded: LoadedConfig | None, recorder: Recorder) -> Iterator[Sesv2]:
     region = opt("region") or (loaded.model.region if loaded else None)
     limits = RateLimits.parse(opt("api_rate")) if opt("api_rate") else None
     settings = ClientSettings(
@@ -104,7 +125,7 @@ def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
         settings.max_attempts = opt("max_attempts")
     if not opt("local"):
         settings.rate_limits = limits or settings.rate_limits
-        yield Sesv2(settings)
+        yield Sesv2(settings, recorder)
         return
     from .emulator import Emulator
 
@@ -115,7 +136,7 @@ def connected(loaded: LoadedConfig | None) -> Iterator[Sesv2]:
         settings.region = region or "us-east-1"
         settings.rate_limits = limits or RateLimits(default=None, per_operation={})
         with _local_credentials():
-            yield Sesv2(settings)
+            yield Sesv2(settings, recorder)
     finally:
         emulator.stop()
 
@@ -383,6 +404,7 @@ def plan(
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
         verdict = judged(the_plan, force, allow_identity_deletion)
+        the_plan.metadata["run"] = client.recorder.summary()
         if out:
             from . import saved
 
@@ -462,7 +484,15 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
     from .apply import apply_plan
 
     echo("")
-    result = apply_plan(the_plan, client, on_applied=_report, on_start=_starting)
+    recorder = client.recorder
+
+    def applied(change: Change) -> None:
+        _report(change)
+        recorder.emit(event="change", outcome="applied", **_named(change))
+
+    result = apply_plan(the_plan, client, on_applied=applied, on_start=_starting)
+    for change, error in result.failures:
+        recorder.emit(event="change", outcome="failed", error=error.message, **_named(change))
     if result.error is not None:
         raise SesctlError(_failure_report(result) + f"\n{again}")
     counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
@@ -475,6 +505,10 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
 
 PAST = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 DOING = {"create": "creating", "update": "updating", "delete": "deleting", "replace": "replacing"}
+
+
+def _named(change: Change) -> dict[str, str]:
+    return {"action": change.action, "kind": change.kind, "name": change.name}
 
 
 def _starting(change: Change) -> None:
@@ -758,6 +792,25 @@ def dns(config: str, fmt: str) -> int:
             found += records_for.records(name, answer, client.region, key)
     render_dns = {"zone": records_for.zone_file, "json": records_for.as_json}
     echo(render_dns.get(fmt, records_for.octodns)(found), nl=False)
+    return 0
+
+
+@cli.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@global_options
+def doctor(config: str | None) -> int:
+    """Check that this machine can send through the account; exit 1 if something blocks it."""
+    from .doctor import checks
+
+    loaded = load_config(config) if config else None
+    identities = sorted((loaded.model.identities or {}) if loaded else [])
+    failed = False
+    with connected(loaded) as client:
+        for check in checks(client, identities, local=bool(opt("local"))):
+            echo(check.line())
+            failed = failed or check.verdict == "fail"
+    if failed:
+        raise SesctlError("something above blocks sending")
     return 0
 
 

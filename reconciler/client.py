@@ -31,6 +31,7 @@ from botocore.exceptions import (
 )
 
 from .errors import ApiError, SesctlError
+from .observe import Recorder
 
 # SES's published default quotas for the control plane (calls per second, per operation).
 DEFAULT_RATE = 1.0
@@ -90,8 +91,13 @@ class RateLimits:
         return self.per_operation.get(operation, self.default)
 
 
+# Calls are spaced this much wider than 1/rate: the network's jitter must not carry two
+# calls into the same quota window at SES's end.
+SLACK = 1.02
+
+
 class RateLimiter:
-    """Spaces calls of each operation at least 1/rate seconds apart, across threads."""
+    """Spaces calls of each operation SLACK/rate seconds apart, across threads."""
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
@@ -105,13 +111,33 @@ class RateLimiter:
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next.get(operation, now))
-            self._next[operation] = slot + 1.0 / rate
+            self._next[operation] = slot + SLACK / rate
         if slot > now:
             time.sleep(slot - now)
 
     def before_send(self, event_name: str, **_: Any) -> None:
         """botocore `before-send` hook: runs once per HTTP attempt, retries included."""
         self.wait(event_name.rsplit(".", 1)[-1])
+
+    def slow_down(self, operation: str) -> None:
+        """After a 429 for this operation, leave one slot empty so SES's window drains.
+
+        Only this operation slows: SES's quotas are per operation, so botocore's adaptive
+        mode, which slows the whole client after one throttle, would slow the others for
+        nothing.
+        """
+        rate = self.limits.rate(operation)
+        if rate is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._next[operation] = max(now, self._next.get(operation, now)) + 1.0 / rate
+
+    def after_response(self, event_name: str, parsed_response: Any = None, **_: Any) -> None:
+        """botocore `response-received` hook: a throttled attempt slows its operation."""
+        code = ((parsed_response or {}).get("Error") or {}).get("Code")
+        if code in THROTTLED:
+            self.slow_down(event_name.rsplit(".", 1)[-1])
 
 
 @dataclass
@@ -125,13 +151,13 @@ class ClientSettings:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    retry_mode: str = "adaptive"  # adaptive also slows the whole client after a throttle
+    retry_mode: str = "standard"  # pacing per operation is the limiter's (see slow_down)
 
 
 class Sesv2:
     """A botocore sesv2 client (and its tagging client) that fails with plain messages."""
 
-    def __init__(self, settings: ClientSettings) -> None:
+    def __init__(self, settings: ClientSettings, recorder: Recorder | None = None) -> None:
         try:
             session = botocore.session.Session(profile=settings.profile)
             region = settings.region or session.get_config_variable("region")
@@ -152,13 +178,17 @@ class Sesv2:
             max_pool_connections=32,
             user_agent_extra="sesctl",
         )
+        # sesctl reads no timestamp, and botocore's parsing of them cost more than the rest
+        # of a 1,000-entry page: keep them as SES sent them.
+        session.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=_as_sent
+        )
         self.region = region
         self.endpoint_url = settings.endpoint_url
         self.max_attempts = settings.max_attempts
         self.limiter = RateLimiter(settings.rate_limits)
         self.account: str | None = None
-        self.calls: dict[str, int] = {}
-        self._calls_lock = threading.Lock()
+        self.recorder = recorder or Recorder()
         self._session, self._config = session, config
         self.ses = self._client("sesv2")
         self.partition = (
@@ -183,6 +213,8 @@ class Sesv2:
             service, region_name=self.region, endpoint_url=self.endpoint_url, config=self._config
         )
         client.meta.events.register("before-send", self.limiter.before_send)
+        client.meta.events.register("response-received", self.limiter.after_response)
+        client.meta.events.register("response-received", self.recorder.attempt)
         return client
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
@@ -210,6 +242,18 @@ class Sesv2:
         clone.max_attempts = 1
         clone.ses = clone._client("sesv2")
         return clone
+
+    def credential_source(self) -> str | None:
+        """Where botocore found credentials (`env`, `sso`, `iam-role`…); None if nowhere."""
+        try:
+            credentials = self._session.get_credentials()
+        except BotoCoreError:
+            return None
+        return None if credentials is None else str(credentials.method)
+
+    def endpoint(self) -> str:
+        """The URL SES calls go to."""
+        return str(self.ses.meta.endpoint_url)
 
     def account_id(self) -> str:
         """The account the credentials belong to, learnt once, when first needed."""
@@ -242,33 +286,50 @@ class Sesv2:
                 return
 
     def _invoke(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Make one call; the recorder hears of it however it ends."""
+        started = time.monotonic()
+        metadata: dict[str, Any] | None = None
+        error: str | None = None
+        try:
+            answer = self._attempts(client, operation, params)
+            metadata = answer.get("ResponseMetadata")
+            return answer
+        except _Failed as failed:
+            metadata, error = failed.metadata, failed.error.message
+            raise failed.error from None
+        finally:
+            self.recorder.call(operation, time.monotonic() - started, metadata, error)
+
+    def _attempts(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """botocore's call with its retries; a failure as one plain error."""
         method = getattr(client, xform_name(operation))
-        with self._calls_lock:
-            self.calls[operation] = self.calls.get(operation, 0) + 1
         try:
             return method(**params)
         except ClientError as exc:
+            metadata = exc.response.get("ResponseMetadata", {})
             if _answer_lost(operation, exc):
-                return {}
-            raise self._client_error(operation, exc) from None
-        except NoCredentialsError:
-            raise SesctlError(
+                return {"ResponseMetadata": metadata}
+            raise _Failed(self._client_error(operation, exc), metadata) from None
+        except BotoCoreError as exc:
+            raise _Failed(self._plain(operation, exc), None) from None
+
+    def _plain(self, operation: str, exc: BotoCoreError) -> SesctlError:
+        """botocore's own failures (credentials, region, network) in words a user can act on."""
+        if isinstance(exc, NoCredentialsError):
+            return SesctlError(
                 "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
                 "AWS_SECRET_ACCESS_KEY, use --profile, or try sesctl with --local"
-            ) from None
-        except PartialCredentialsError as exc:
-            raise SesctlError(f"incomplete AWS credentials: {exc}") from None
-        except NoRegionError:
-            raise SesctlError("no AWS region: pass --region or set AWS_REGION") from None
-        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            )
+        if isinstance(exc, PartialCredentialsError):
+            return SesctlError(f"incomplete AWS credentials: {exc}")
+        if isinstance(exc, NoRegionError):
+            return SesctlError("no AWS region: pass --region or set AWS_REGION")
+        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
             url = getattr(exc, "kwargs", {}).get("endpoint_url") or self.endpoint_url or "SES"
-            raise SesctlError(
-                f"cannot connect to {url}: the endpoint refused or timed out"
-            ) from None
-        except ReadTimeoutError:
-            raise SesctlError(f"{operation}: SES did not answer in time") from None
-        except BotoCoreError as exc:
-            raise SesctlError(f"{operation}: {exc}") from None
+            return SesctlError(f"cannot connect to {url}: the endpoint refused or timed out")
+        if isinstance(exc, ReadTimeoutError):
+            return SesctlError(f"{operation}: SES did not answer in time")
+        return SesctlError(f"{operation}: {exc}")
 
     def _client_error(self, operation: str, exc: ClientError) -> ApiError:
         error = exc.response.get("Error", {})
@@ -288,7 +349,19 @@ class Sesv2:
         return ApiError(text, code)
 
     def count(self, operation: str) -> int:
-        return self.calls.get(operation, 0)
+        return self.recorder.calls[operation]
+
+
+def _as_sent(value: Any) -> Any:
+    return value
+
+
+class _Failed(Exception):
+    """A call that failed for good, with what SES said about it (for the recorder)."""
+
+    def __init__(self, error: SesctlError, metadata: dict[str, Any] | None) -> None:
+        super().__init__(error.message)
+        self.error, self.metadata = error, metadata
 
 
 def _answer_lost(operation: str, exc: ClientError) -> bool:

@@ -7,8 +7,10 @@ and resources this stack owns; everything else is only listed, and reported as u
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from . import ownership
@@ -87,19 +89,23 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
         owners_future = pool.submit(ownership.fetch, client) if taggable else None
         listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
         owners = owners_future.result() if owners_future else None
-        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
+        wanted: list[list[tuple[Kind, str, dict[str, str] | None]]] = []
         result: dict[str, Found] = {}
         for kind in kinds:
             names = listed[kind.kind].result()
             desired = entries(loaded, kind)
             found = Found(names)
+            wanted.append([])
             for name in names:
                 owner = owners.owner(kind.arn_type, name) if owners else None
                 found.owners[name] = owner
                 if name in desired or owner == stack or owners is None:
                     tags = owners.tags.get((kind.arn_type, name)) if owners else None
-                    reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
+                    wanted[-1].append((kind, name, tags))
             result[kind.kind] = found
+        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
+        for kind, name, tags in _round_robin(wanted):  # each kind's reads go at its own pace
+            reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
         for (kind_name, name), future in reads.items():
             state = future.result()
             found = result[kind_name]
@@ -109,6 +115,12 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
             if name in desired or found.owners.get(name) == stack:
                 found.state[name] = state
     return result
+
+
+def _round_robin(lists: list[list[Any]]) -> Iterator[Any]:
+    """One item of each list in turn, so a slow kind does not hold back the others."""
+    for row in zip_longest(*lists):
+        yield from (item for item in row if item is not None)
 
 
 def read_states(

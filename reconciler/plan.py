@@ -134,6 +134,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     existing: dict[str, int] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    metadata: dict[str, Any] = field(default_factory=dict)  # about the run: calls, wall time
     # The live states the diff read, by (kind, name): a saved plan fingerprints them.
     live: dict[tuple[str, str], dict[str, Any] | None] = field(
         default_factory=dict, repr=False, compare=False
@@ -173,4 +174,5 @@ class Plan:
                 for u in self.unmanaged
             ],
             "warnings": list(self.warnings),
+            **({"metadata": self.metadata} if self.metadata else {}),
         }

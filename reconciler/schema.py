@@ -110,6 +110,11 @@ def plan_schema() -> dict[str, Any]:
                 },
             },
             "saved": _saved_schema(),
+            "metadata": {
+                "type": "object",
+                "description": "about the run that made the plan: `run` holds API calls per "
+                "operation, retries, throttles and wall time",
+            },
         },
     }
 

@@ -85,7 +85,7 @@ def delete(call: Call) -> dict[str, Any]:
 
 
 def list_all(call: Call) -> dict[str, Any]:
-    names, token = page(list(call.backend.config_sets), call.params)
+    names, token = page(list(call.backend.config_sets), call.params, maximum=1000)
     return {"ConfigurationSets": names, **({"NextToken": token} if token else {})}
 
 

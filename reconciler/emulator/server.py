@@ -15,6 +15,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -189,6 +190,14 @@ class Extensions:
                 call = Call("SeedSuppressions", request.get("region", "us-east-1"), {})
                 suppressions.seed(call, dict(request["entries"]))
                 return _respond(start, 200, {})
+            if path == "/_sesctl/verify" and method == "POST":
+                request = _json(body)
+                call = Call("VerifyIdentities", request.get("region", "us-east-1"), {})
+                try:
+                    identities.verify(call, list(request["identities"]))
+                except ApiFailure as failure:
+                    return _respond(start, 404, {"message": failure.message})
+                return _respond(start, 200, {})
             if path == "/_sesctl/hardness" and method == "GET":
                 return _respond(start, 200, self.hardness.to_json())
             if path == "/_sesctl/hardness" and method == "POST":
@@ -255,7 +264,11 @@ def _respond(start: StartResponse, status: int, answer: dict[str, Any]) -> list[
     reason = {200: "OK", 404: "Not Found"}.get(status, "Error")
     start(
         f"{status} {reason}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ],
     )
     return [data]
 
@@ -266,6 +279,7 @@ def _error(start: StartResponse, failure: ApiFailure) -> list[bytes]:
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
         ("x-amzn-ErrorType", failure.code),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
     ]
     start(f"{failure.status} Error", headers)
     return [data]

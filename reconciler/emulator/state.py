@@ -104,11 +104,17 @@ class Call:
 
 
 def page(
-    names: list[str], params: dict[str, Any], default_size: int = 100
+    names: list[str], params: dict[str, Any], default_size: int = 100, maximum: int = 1000
 ) -> tuple[list[str], str | None]:
-    """One page of sorted names; the token is the index of the next name."""
+    """One page of sorted names; the token is the index of the next name.
+
+    A PageSize past the operation's maximum is refused, as SES refuses it (the maxima are in
+    each operation's reference page: 1,000 identities or sets, 100 templates).
+    """
     start = int(params.get("NextToken") or 0)
     size = int(params.get("PageSize") or default_size)
+    if size > maximum:
+        raise bad_request(f"PageSize must be at most {maximum}.")
     ordered = sorted(names)
     chunk = ordered[start : start + size]
     token = str(start + size) if start + size < len(ordered) else None

@@ -8,6 +8,7 @@ endpoint POST /_sesctl/suppressions {"entries": {"a@example.com": "BOUNCE"}, "re
 from __future__ import annotations
 
 import time
+from itertools import islice
 from typing import Any
 
 from .state import Call, bad_request, not_found
@@ -49,13 +50,13 @@ def list_all(call: Call) -> dict[str, Any]:
     wanted = set(reasons) if reasons else None
     start = int(call.params.get("NextToken") or 0)
     size = min(int(call.params.get("PageSize") or MAX_PAGE), MAX_PAGE)
-    items = list(call.extras.suppressed.items())
+    entries = call.extras.suppressed
     chosen = [
         {"EmailAddress": a, **e}
-        for a, e in items[start : start + size]
+        for a, e in islice(entries.items(), start, start + size)
         if wanted is None or e["Reason"] in wanted
     ]
-    token = str(start + size) if start + size < len(items) else None
+    token = str(start + size) if start + size < len(entries) else None
     return {"SuppressedDestinationSummaries": chosen, **({"NextToken": token} if token else {})}
 
 

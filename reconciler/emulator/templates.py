@@ -50,7 +50,7 @@ def delete(call: Call) -> dict[str, Any]:
 
 def list_all(call: Call) -> dict[str, Any]:
     templates = call.extras.templates
-    names, token = page(list(templates), call.params, default_size=10)
+    names, token = page(list(templates), call.params, default_size=10, maximum=100)
     items = [{"TemplateName": n, "CreatedTimestamp": templates[n].created} for n in names]
     return {"TemplatesMetadata": items, **({"NextToken": token} if token else {})}
 

@@ -79,7 +79,7 @@ class ConfigurationSets:
     children = {event_destinations.KIND: "event_destinations"}
 
     def list_names(self, client: Sesv2) -> list[str]:
-        return list(client.pages("ListConfigurationSets", "ConfigurationSets"))
+        return list(client.pages("ListConfigurationSets", "ConfigurationSets", PageSize=1000))
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
         answer = read_or_none(client, "GetConfigurationSet", ConfigurationSetName=name)

@@ -47,7 +47,7 @@ class Identities:
     children = {identity_policies.KIND: "policies"}
 
     def list_names(self, client: Sesv2) -> list[str]:
-        items = client.pages("ListEmailIdentities", "EmailIdentities")
+        items = client.pages("ListEmailIdentities", "EmailIdentities", PageSize=1000)
         return [item["IdentityName"] for item in items]
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:

@@ -32,7 +32,7 @@ class Templates:
     arn_type = "template"
 
     def list_names(self, client: Sesv2) -> list[str]:
-        items = client.pages("ListEmailTemplates", "TemplatesMetadata")
+        items = client.pages("ListEmailTemplates", "TemplatesMetadata", PageSize=100)
         return [item["TemplateName"] for item in items]
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.benchmarks import send_bulk
+from tests.benchmarks import scale, send_bulk
 
 
 def test_send_bulk_benchmark_runs_and_loses_nobody() -> None:
@@ -13,3 +13,11 @@ def test_send_bulk_benchmark_runs_and_loses_nobody() -> None:
     assert paced["lost"] == 0 and paced["duplicates"] == 0
     assert paced["busiest_second"] <= 500
     assert set(report["c_peak_rss_mb"]) == {2_000, 20_000}
+
+
+def test_scale_benchmark_runs_converges_and_shows_no_throttling_error() -> None:
+    report = scale.main(["--quick"])
+    plan, apply = report["plan_no_changes"], report["apply_from_nothing"]
+    assert plan["exit_code"] == 0 and plan["throttling_errors_shown"] == 0
+    assert apply["exit_code"] == 0 and apply["plan_after_apply_exit"] == 0
+    assert apply["at_the_floor"]  # one create per resource, nothing more

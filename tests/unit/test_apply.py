@@ -45,16 +45,20 @@ def test_dependents_wait_and_independent_kinds_run_side_by_side(
 ) -> None:
     changes = [
         Change("create", "configuration_set", "cs"),
-        Change("create", "identity", "a.example.com"),
+        Change("create", "event_destination", "cs/d"),
+        Change("create", "identity", "a.example.com", after={"configuration_set_name": "cs"}),
+        Change("create", "identity", "b.example.com", after={"tags": {"team": "x"}}),
         Change("create", "template", "t"),
         Change("delete", "configuration_set", "old"),
         Change("delete", "identity", "old.example.com"),
     ]
     result, seen = run(monkeypatch, changes)
-    assert result.error is None and len(result.applied) == 5
+    assert result.error is None and len(result.applied) == 7
     assert seen.when("end", "configuration_set cs") < seen.when("start", "identity a.example.com")
-    assert seen.when("start", "template t") < seen.when("end", "configuration_set cs")
-    last_other = max(seen.when("end", c.address) for c in changes[:3])
+    assert seen.when("end", "configuration_set cs") < seen.when("start", "event_destination cs/d")
+    for independent in ("template t", "identity b.example.com"):  # names no set: no wait
+        assert seen.when("start", independent) < seen.when("end", "configuration_set cs")
+    last_other = max(seen.when("end", c.address) for c in changes[:5])
     assert last_other < seen.when("start", "identity old.example.com")
     assert seen.when("end", "identity old.example.com") < seen.when(
         "start", "configuration_set old"
@@ -67,7 +71,7 @@ def test_a_failure_stops_what_has_not_started_and_lets_the_rest_finish(
     changes = [
         Change("create", "configuration_set", "cs"),
         Change("create", "template", "t"),
-        Change("create", "identity", "a.example.com"),
+        Change("create", "identity", "a.example.com", after={"configuration_set_name": "cs"}),
     ]
     result, _ = run(monkeypatch, changes, failing={"configuration_set cs"})
     assert [c.address for c in result.applied] == ["template t"]
