@@ -53,7 +53,7 @@ GLOBAL_OPTIONS: list[Callable[[Any], Any]] = [
         "--api-rate", help="Calls/s per operation, e.g. `1,GetEmailTemplate=50` or `unlimited`."
     ),
     click.option(
-        "--max-attempts", type=click.IntRange(1, 20), help="Attempts per call (adaptive retries)."
+        "--max-attempts", type=click.IntRange(1, 20), help="Attempts per call, retries included."
     ),
     click.option(
         "--verbose", "-v", is_flag=True, default=None, help="More detail; tracebacks on errors."
