@@ -4,9 +4,9 @@ A change waits for the changes it needs: its parent's (a set's for its destinati
 identity's for its policies) and those of the kinds it depends on (DEPENDS_ON) that it names
 (the pool a set sends from, the set an identity uses). Deletes run after every other change,
 and a delete waits for the deletes of the kinds that depend on its own (identities are
-deleted before the sets they used). The client's
-per-operation rate limiter keeps each operation inside its quota, so running changes side by
-side overlaps operations that have quotas of their own, as DESIGN §6 allows.
+deleted before the sets they used). The client's per-operation rate limiter keeps each
+operation inside its quota, so running changes side by side overlaps operations that have
+quotas of their own, as DESIGN §6 allows.
 
 On a failure, or Ctrl-C, no new change starts; the ones on the wire finish and are reported.
 """

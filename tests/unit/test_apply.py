@@ -79,3 +79,25 @@ def test_a_failure_stops_what_has_not_started_and_lets_the_rest_finish(
         ("configuration_set cs", "AccessDeniedException")
     ]
     assert [c.address for c in result.not_applied] == ["identity a.example.com"]
+
+
+def test_ctrl_c_lets_the_calls_on_the_wire_land_and_starts_nothing_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_wait, interrupted = apply.wait, []
+
+    def wait_then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        if not interrupted:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(apply, "wait", wait_then_ctrl_c)
+    changes = [Change("create", "template", f"t{i}") for i in range(40)]
+    result, seen = run(monkeypatch, changes)
+    assert result.interrupted and result.error is not None
+    assert result.error.message == "interrupted"
+    started = {address for kind, address in seen.events if kind == "start"}
+    assert {c.address for c in result.applied} == started  # what began, landed
+    assert len(result.applied) <= apply.WORKERS
+    assert len(result.applied) + len(result.not_applied) == 40
