@@ -133,12 +133,6 @@ class RateLimiter:
             now = time.monotonic()
             self._next[operation] = max(now, self._next.get(operation, now)) + 1.0 / rate
 
-    def after_response(self, event_name: str, parsed_response: Any = None, **_: Any) -> None:
-        """botocore `response-received` hook: a throttled attempt slows its operation."""
-        code = ((parsed_response or {}).get("Error") or {}).get("Code")
-        if code in THROTTLED:
-            self.slow_down(event_name.rsplit(".", 1)[-1])
-
 
 @dataclass
 class ClientSettings:
@@ -213,9 +207,17 @@ class Sesv2:
             service, region_name=self.region, endpoint_url=self.endpoint_url, config=self._config
         )
         client.meta.events.register("before-send", self.limiter.before_send)
-        client.meta.events.register("response-received", self.limiter.after_response)
-        client.meta.events.register("response-received", self.recorder.attempt)
+        client.meta.events.register("response-received", self._after_attempt)
         return client
+
+    def _after_attempt(self, event_name: str, parsed_response: Any = None, **_: Any) -> None:
+        """botocore `response-received` hook, once per HTTP attempt: a throttled attempt
+        slows its own operation and is counted."""
+        code = ((parsed_response or {}).get("Error") or {}).get("Code")
+        if code in THROTTLED:
+            operation = event_name.rsplit(".", 1)[-1]
+            self.limiter.slow_down(operation)
+            self.recorder.throttled(operation)
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call an SES v2 operation by its API name (`GetEmailIdentity`)."""

@@ -1,6 +1,6 @@
 """What a run did, for people and for log pipelines: API calls, retries, throttles, changes.
 
-The client reports every attempt (botocore's `response-received` event) and every call;
+The client reports every call, and every attempt SES throttled;
 `--log-format json` writes one JSON event per API call and per applied change to stderr.
 Email addresses in events are masked (`jo***@example.com`); secret values never reach an
 event, as every line goes through the secret scrubber too.
@@ -19,7 +19,6 @@ from typing import Any, TextIO
 from .secrets import SECRETS
 
 EMAIL = re.compile(r"([A-Za-z0-9._%+-]{1,2})[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+)")
-THROTTLING = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling"})
 
 
 def mask_email(text: str) -> str:
@@ -39,12 +38,10 @@ class Recorder:
         self.throttles: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def attempt(self, event_name: str, parsed_response: Any = None, **_: Any) -> None:
-        """botocore `response-received` hook: once per HTTP attempt, retries included."""
-        code = ((parsed_response or {}).get("Error") or {}).get("Code")
-        if code in THROTTLING:
-            with self._lock:
-                self.throttles[event_name.rsplit(".", 1)[-1]] += 1
+    def throttled(self, operation: str) -> None:
+        """One attempt SES answered with a throttling error."""
+        with self._lock:
+            self.throttles[operation] += 1
 
     def call(
         self,
