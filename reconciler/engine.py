@@ -89,23 +89,20 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
         owners_future = pool.submit(ownership.fetch, client) if taggable else None
         listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
         owners = owners_future.result() if owners_future else None
-        wanted: list[list[tuple[Kind, str, dict[str, str] | None]]] = []
+        wanted: dict[Kind, list[str]] = {}
         result: dict[str, Found] = {}
         for kind in kinds:
             names = listed[kind.kind].result()
             desired = entries(loaded, kind)
             found = Found(names)
-            wanted.append([])
+            wanted[kind] = []
             for name in names:
                 owner = owners.owner(kind.arn_type, name) if owners else None
                 found.owners[name] = owner
                 if name in desired or owner == stack or owners is None:
-                    tags = owners.tags.get((kind.arn_type, name)) if owners else None
-                    wanted[-1].append((kind, name, tags))
+                    wanted[kind].append(name)
             result[kind.kind] = found
-        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
-        for kind, name, tags in _round_robin(wanted):  # each kind's reads go at its own pace
-            reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
+        reads = _submit_reads(pool, client, owners, wanted)
         for (kind_name, name), future in reads.items():
             state = future.result()
             found = result[kind_name]
@@ -117,8 +114,23 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
     return result
 
 
+def _submit_reads(
+    pool: ThreadPoolExecutor,
+    client: Sesv2,
+    owners: ownership.Ownership | None,
+    wanted: dict[Kind, list[str]],
+) -> dict[tuple[str, str], Future[dict[str, Any] | None]]:
+    """Read each wanted resource, with the tags ownership learnt; one kind after another in
+    turn, so a slow kind does not hold back the others (each goes at its own pace)."""
+    reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
+    for kind, name in _round_robin([[(k, n) for n in names] for k, names in wanted.items()]):
+        tags = owners.tags.get((kind.arn_type, name)) if owners else None
+        reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
+    return reads
+
+
 def _round_robin(lists: list[list[Any]]) -> Iterator[Any]:
-    """One item of each list in turn, so a slow kind does not hold back the others."""
+    """One item of each list in turn."""
     for row in zip_longest(*lists):
         yield from (item for item in row if item is not None)
 
@@ -137,18 +149,17 @@ def read_states(
         BY_KIND[k] in KINDS and not getattr(BY_KIND[k], "singleton", False) for k in by_kind
     )
     states: dict[tuple[str, str], dict[str, Any] | None] = {}
+    wanted: dict[Kind, list[str]] = {}
+    for kind_name, names in by_kind.items():
+        kind = BY_KIND[kind_name]
+        if hasattr(kind, "read_many"):
+            many = kind.read_many(client, names)
+            states.update({(kind_name, name): state for name, state in many.items()})
+        else:
+            wanted[kind] = sorted(names)
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
         owners = ownership.fetch(client) if taggable else None
-        reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
-        for kind_name, names in by_kind.items():
-            kind = BY_KIND[kind_name]
-            if hasattr(kind, "read_many"):
-                many = kind.read_many(client, names)
-                states.update({(kind_name, name): state for name, state in many.items()})
-                continue
-            for name in names:
-                tags = owners.tags.get((kind.arn_type, name)) if owners else None
-                reads[(kind_name, name)] = pool.submit(kind.read, client, name, tags)
+        reads = _submit_reads(pool, client, owners, wanted)
         states.update({address: future.result() for address, future in reads.items()})
     return states
 
