@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
 from .client import Sesv2
 from .errors import SesctlError
-from .plan import Change, Plan, owner_of
+from .plan import Change, Plan, owner_of, strings
 from .resources import BY_KIND, CHILD_APPLY
 
 WORKERS = 16
@@ -55,17 +54,6 @@ class _NotStarted(Exception):
     """A change still queued when the run stopped."""
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def _prerequisites(changes: list[Change]) -> list[set[int]]:
     """For each change that is not a delete, the changes it waits for: its parent's, and
     those of the kinds it depends on that it names (an identity's configuration set)."""
@@ -79,7 +67,7 @@ def _prerequisites(changes: list[Change]) -> list[set[int]]:
                 wanted.add(index[parent])
             kinds = DEPENDS_ON.get(change.kind, frozenset())
             wanted |= {
-                index[(k, t)] for t in _strings(change.after) for k in kinds if (k, t) in index
+                index[(k, t)] for t in strings(change.after) for k in kinds if (k, t) in index
             }
         needs.append(wanted)
     return needs

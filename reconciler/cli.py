@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # config, engine and models (pydantic) load only in commands 
     from .apply import ApplyResult
     from .config import LoadedConfig  # so `send`, `send-bulk` and `emulator` start faster
     from .observe import Recorder
+    from .saved import SavedPlan
 
 LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
 EXIT_CHANGES = 2
@@ -442,20 +443,18 @@ def apply(
     Given a plan saved by `plan --out`, apply checks it still holds and applies exactly its
     changes without asking.
     """
-    from .saved import looks_saved
+    from . import saved
 
-    if looks_saved(Path(config)):
+    saved_plan = saved.read(Path(config))
+    if saved_plan is not None:
         if target:
             raise SesctlError("--target is given when planning: a saved plan holds its changes")
-        return _apply_saved(Path(config), force, allow_identity_deletion)
+        return _apply_saved(saved_plan, force, allow_identity_deletion)
     loaded = load_config(config)
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
-        verdict = judged(the_plan, force, allow_identity_deletion)
-        print_plan(the_plan, "text", verdict)
-        if not the_plan.has_changes:
+        if not _reviewed(the_plan, force, allow_identity_deletion):
             return 0
-        refuse_if_guarded(verdict)
         if not auto_approve and not _confirm(the_plan):
             raise SesctlError("apply cancelled: nothing was changed")
         return _apply(
@@ -463,23 +462,30 @@ def apply(
         )
 
 
-def _apply_saved(path: Path, force: bool, allow_identity_deletion: bool) -> int:
+def _apply_saved(saved_plan: SavedPlan, force: bool, allow_identity_deletion: bool) -> int:
     """Apply a saved plan: refused when stale, or made for another stack, region or account."""
     from . import saved
 
-    saved_plan = saved.read(path)
     loaded = load_config(str(saved_plan.config))
     saved.check_origin(saved_plan, loaded)
     with connected(loaded) as client:
         the_plan = saved.current(saved_plan, with_ssm(loaded, client), client)
-        verdict = judged(the_plan, force, allow_identity_deletion)
-        print_plan(the_plan, "text", verdict)
-        if not the_plan.has_changes:
+        if not _reviewed(the_plan, force, allow_identity_deletion):
             return 0
-        refuse_if_guarded(verdict)
         return _apply(
             the_plan, client, "The saved plan is stale now: plan again to finish the rest."
         )
+
+
+def _reviewed(the_plan: Plan, force: bool, allow_identity_deletion: bool) -> bool:
+    """Print the plan with the guards' verdict: False when there is nothing to apply; a
+    GuardError when a guard refuses it."""
+    verdict = judged(the_plan, force, allow_identity_deletion)
+    print_plan(the_plan, "text", verdict)
+    if not the_plan.has_changes:
+        return False
+    refuse_if_guarded(verdict)
+    return True
 
 
 def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:

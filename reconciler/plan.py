@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +39,18 @@ def owner_of(kind: str, name: str) -> tuple[str, str]:
     if kind in PARENT:
         return PARENT[kind], name.split("/", 1)[0]
     return kind, name
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string inside a state (mapping values and list items, at any depth)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from .config import LoadedConfig
 from .engine import entries, read_states
 from .errors import SesctlError
 from .guards import Verdict
-from .plan import FORMAT_VERSION, Change, Limits, Plan, owner_of
+from .plan import FORMAT_VERSION, Change, Limits, Plan, owner_of, strings
 from .resources import BY_KIND
 from .resources.base import Context, field_changes
 from .secrets import SECRETS, SENSITIVE
@@ -47,20 +47,6 @@ class SavedPlan:
     @property
     def config(self) -> Path:
         return Path(self.saved["config"]["path"])
-
-
-def looks_saved(path: Path) -> bool:
-    """A JSON document with a plan's `format_version`: not a config file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    if not text.lstrip().startswith("{"):
-        return False
-    try:
-        return "format_version" in json.loads(text)
-    except (ValueError, TypeError):
-        return False
 
 
 def config_hash(loaded: LoadedConfig) -> str:
@@ -138,13 +124,13 @@ def _portable(path: Path) -> str:
         return str(absolute)
 
 
-def read(path: Path) -> SavedPlan:
-    """The saved plan in `path`; a plain message when it is not one."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SesctlError(f"{path}: cannot read the saved plan: {exc}") from None
-    if not isinstance(document, dict) or "saved" not in document:
+def read(path: Path) -> SavedPlan | None:
+    """The saved plan in `path`; None when the file is not a JSON plan (a config, then); a
+    plain message when it is a plan apply cannot trust."""
+    document = _json_plan(path)
+    if document is None:
+        return None
+    if "saved" not in document:
         raise SesctlError(
             f"{path}: a JSON plan without what apply needs to trust it; "
             f"write one with `sesctl plan CONFIG --out {path.name}`"
@@ -171,11 +157,26 @@ def read(path: Path) -> SavedPlan:
         secret = {
             f"{c['kind']} {c['name']}"
             for c in document["changes"]
-            if "write_only" in c or _holds(c, SENSITIVE)
+            if "write_only" in c or SENSITIVE in strings(c)
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise SesctlError(f"{path}: not a valid saved plan ({type(exc).__name__}: {exc})") from None
     return SavedPlan(path, plan, saved, secret)
+
+
+def _json_plan(path: Path) -> dict[str, Any] | None:
+    """The file as a JSON document with a plan's `format_version`, or None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and "format_version" in document else None
 
 
 def _change(data: dict[str, Any]) -> Change:
@@ -185,14 +186,6 @@ def _change(data: dict[str, Any]) -> Change:
     return Change(
         data["action"], data["kind"], data["name"], before, after, fields, data.get("reason")
     )
-
-
-def _holds(value: Any, wanted: str) -> bool:
-    if isinstance(value, dict):
-        return any(_holds(v, wanted) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds(v, wanted) for v in value)
-    return value == wanted
 
 
 def check_origin(saved: SavedPlan, loaded: LoadedConfig) -> None:
@@ -238,14 +231,7 @@ def current(saved: SavedPlan, loaded: LoadedConfig, client: Sesv2) -> Plan:
     changes = [
         _with_secrets(c, loaded, live) if c.address in saved.secret else c for c in plan.changes
     ]
-    return Plan(
-        plan.stack,
-        plan.region,
-        changes=changes,
-        warnings=plan.warnings,
-        existing=plan.existing,
-        limits=plan.limits,
-    )
+    return replace(plan, changes=changes)
 
 
 def _with_secrets(
