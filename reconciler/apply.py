@@ -8,6 +8,9 @@ deleted before the sets they used). The client's per-operation rate limiter keep
 operation inside its quota, so running changes side by side overlaps operations that have
 quotas of their own, as DESIGN §6 allows.
 
+A change SES cannot take yet (every part it moves is held: see Change.held) is not run; it is
+reported as waiting. A change with some parts held runs, and its kind's apply leaves those out.
+
 On a failure, or Ctrl-C, no new change starts; the ones on the wire finish and are reported.
 """
 
@@ -42,6 +45,8 @@ class ApplyResult:
     failures: list[tuple[Change, SesctlError]] = field(default_factory=list)
     not_applied: list[Change] = field(default_factory=list)
     interrupted: bool = False
+    # Changes with parts SES cannot take yet, left for a later run (those applied in part too).
+    waiting: list[Change] = field(default_factory=list)
 
     @property
     def error(self) -> SesctlError | None:
@@ -137,13 +142,15 @@ def apply_plan(
 ) -> ApplyResult:
     """Apply the changes; `on_start` and `on_applied` bracket each one, so a run killed at
     any moment has said what it applied and which changes were on the wire."""
-    result = ApplyResult()
+    result = ApplyResult(waiting=plan.waiting)
     schedule = _Schedule(plan.changes)
     stop, say = threading.Event(), threading.Lock()
 
     def run(change: Change) -> None:
         if stop.is_set():
             raise _NotStarted
+        if change.waiting:
+            return
         with say:
             on_start(change)
         apply_one(client, change)
@@ -208,6 +215,8 @@ def _settle(
     on_applied: Callable[[Change], None],
 ) -> None:
     error = future.exception()
+    if error is None and change.waiting:
+        return
     if error is None:
         result.applied.append(change)
         with say:

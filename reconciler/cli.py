@@ -509,6 +509,11 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
         f"\nApply complete: {counts['create']} created, {counts['update']} updated, "
         f"{counts['delete']} deleted, {counts['replace']} replaced."
     )
+    if result.waiting:
+        echo("Waiting (SES takes these once verified; apply again then):")
+        for change in result.waiting:
+            for key, why in sorted(change.held.items()):
+                echo(f"  {change.address} {key}: {why}")
     return 0
 
 

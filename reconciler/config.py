@@ -7,8 +7,10 @@ checks against the live account.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, get_args
@@ -16,7 +18,7 @@ from typing import Any, NamedTuple, get_args
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError, SesctlError
-from .models import Config
+from .models import BUILT_IN_POOLS, MAX_TAGS, Config
 from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
@@ -60,6 +62,8 @@ def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
         raise ConfigError(_describe(exc, source)) from None
     loaded = LoadedConfig(path, model, source, unresolved=unresolved, sources=[path])
     _check_identity_attributes(loaded)
+    _check_tags(loaded)
+    _check_ip_pools(loaded)
     _read_template_files(loaded)
     _parse_policies(loaded)
     loaded.warnings.extend(cross_reference_warnings(loaded))
@@ -100,7 +104,7 @@ def _describe(exc: ValidationError, source: Located) -> str:
             if (*path, part) not in source.marks:
                 break
             path.append(part)
-        on_key = error["type"] in ("extra_forbidden", "missing")
+        on_key = error["type"] in ("extra_forbidden", "missing") or "[key]" in error["loc"]
         mark = source.mark(tuple(path)) if on_key else source.value_mark(tuple(path))
         where = ".".join(str(p) for p in path) or "(top level)"
         text = _message(error, path, source)
@@ -152,17 +156,105 @@ def _inner_model(annotation: Any) -> Any:
 
 
 def _check_identity_attributes(loaded: LoadedConfig) -> None:
-    """DKIM signing attributes belong to domains; SES refuses them on an email address."""
+    """DKIM signing attributes belong to domains; SES refuses them on an email address. A
+    BYODKIM key SES cannot use is refused here: SES would take it and never verify."""
     for name, identity in (loaded.model.identities or {}).items():
         signing = identity.dkim_signing_attributes
-        if signing is not None and signing.domain_signing_private_key:
-            SECRETS.add(signing.domain_signing_private_key)  # write-only: never printed
-        if "@" in name and signing is not None:
-            where = loaded.mark("identities", name, "dkim_signing_attributes")
+        key = signing.domain_signing_private_key if signing else None
+        if key:
+            SECRETS.add(key)  # write-only: never printed
+        for key_name in ("dkim_signing_attributes", "dkim_signing_enabled"):
+            if "@" in name and key_name in identity.model_fields_set:
+                raise ConfigError(
+                    f"{loaded.mark('identities', name, key_name)}: identities.{name}.{key_name}: "
+                    "DKIM settings belong to domain identities (an address signs with its domain's)"
+                )
+        mail_from = identity.mail_from_attributes
+        parent = name.rpartition("@")[2].lower()
+        if mail_from and not mail_from.mail_from_domain.lower().endswith(f".{parent}"):
+            path = ("identities", name, "mail_from_attributes", "mail_from_domain")
             raise ConfigError(
-                f"{where}: identities.{name}.dkim_signing_attributes: DKIM signing attributes "
-                "apply to domain identities only"
+                f"{loaded.value_mark(*path)}: {'.'.join(path)}: SES takes a MAIL FROM domain "
+                f"only under the identity's domain ({mail_from.mail_from_domain} is not under "
+                f"{parent})"
             )
+        if key is not None and not REFERENCE.search(key) and (problem := byodkim_problem(key)):
+            path = ("identities", name, "dkim_signing_attributes", "domain_signing_private_key")
+            raise ConfigError(f"{loaded.value_mark(*path)}: {'.'.join(path)}: {problem}")
+
+
+def byodkim_problem(key: str) -> str | None:
+    """Why SES cannot sign with this BYODKIM key, or None. SES wants a 1024- to 2048-bit RSA
+    key, PKCS #1 or #8, as one line of base64 without the PEM lines (API reference,
+    DkimSigningAttributes; developer guide, "Provide your own DKIM authentication token").
+    The message never holds the key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    if "-----" in key:
+        return "give the key as base64 without its PEM header and footer lines"
+    if not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", key):
+        return "the key must be one line of base64 (remove line breaks and spaces)"
+    try:
+        parsed = load_der_private_key(base64.b64decode(key), password=None)
+    except (ValueError, TypeError):
+        return "the key is not a base64 DER RSA private key (PKCS #1 or PKCS #8)"
+    if not isinstance(parsed, rsa.RSAPrivateKey) or not 1024 <= parsed.key_size <= 2048:
+        return "SES signs with 1024- to 2048-bit RSA keys only"
+    return None
+
+
+def _check_ip_pools(loaded: LoadedConfig) -> None:
+    """SES chooses a MANAGED pool's IPs itself: a leased IP cannot be placed in one."""
+    pools = loaded.model.dedicated_ip_pools or {}
+    for ip, placement in (loaded.model.dedicated_ips or {}).items():
+        pool = pools.get(placement.pool or "")
+        if pool is not None and pool.scaling_mode == "MANAGED":
+            where = loaded.value_mark("dedicated_ips", ip, "pool")
+            raise ConfigError(
+                f"{where}: dedicated_ips.{ip}.pool: {placement.pool} is a MANAGED pool, whose "
+                "IPs SES chooses itself; place leased IPs in a STANDARD pool"
+            )
+
+
+def _check_tags(loaded: LoadedConfig) -> None:
+    """SES allows 50 tags on a resource: its own, the file-wide ones and sesctl's stamps
+    together (API reference, Tag); the `sesctl:` prefix is sesctl's own."""
+    config = loaded.model
+    for key in config.tags:
+        _refuse_reserved(loaded, ("tags", key))
+    for section in type(config).model_fields:
+        entries = getattr(config, section)
+        if not isinstance(entries, dict):
+            continue
+        for name, entry in entries.items():
+            if not isinstance(entry, BaseModel) or "tags" not in type(entry).model_fields:
+                continue
+            own: dict[str, str] = getattr(entry, "tags", None) or {}
+            for key in own:
+                _refuse_reserved(loaded, (section, name, "tags", key))
+            stamps = 1 + bool(getattr(entry, "protect", None)) + _key_stamp(entry)
+            count = len({**config.tags, **own}) + stamps
+            if count > MAX_TAGS:
+                where = loaded.mark(section, name, "tags")
+                raise ConfigError(
+                    f"{where}: {section}.{name}.tags: {count} tags with the file-wide tags and "
+                    f"sesctl's own {stamps}: SES allows at most {MAX_TAGS} on a resource"
+                )
+
+
+def _key_stamp(entry: BaseModel) -> int:
+    """A BYODKIM identity carries one more sesctl tag: its key's fingerprint."""
+    signing = getattr(entry, "dkim_signing_attributes", None)
+    return int(bool(signing is not None and signing.domain_signing_private_key))
+
+
+def _refuse_reserved(loaded: LoadedConfig, path: tuple[str, ...]) -> None:
+    if path[-1].startswith("sesctl:"):
+        raise ConfigError(
+            f"{loaded.mark(*path)}: {'.'.join(path)}: the sesctl: tag prefix is sesctl's own "
+            "(ownership, protection, key fingerprints)"
+        )
 
 
 def _read_template_files(loaded: LoadedConfig) -> None:
@@ -207,19 +299,35 @@ def _parse_policies(loaded: LoadedConfig) -> None:
                     "must be a JSON object"
                 )
             model.policies[policy] = parsed  # type: ignore[index]
+        for policy, document in (model.policies or {}).items():
+            size = len(json.dumps(document, separators=(",", ":")).encode())
+            if size > MAX_POLICY_BYTES:
+                raise ConfigError(
+                    f"{loaded.mark('identities', identity, 'policies', policy)}: identities."
+                    f"{identity}.policies.{policy}: {size} bytes as JSON: SES allows policies "
+                    f"of at most 4 KB"
+                )
 
 
-SECTION_OF = {"configuration_set": "configuration_sets", "dedicated_ip_pool": "dedicated_ip_pools"}
+# Sending authorization policies are at most 4 KB ("Sending authorization policy anatomy").
+MAX_POLICY_BYTES = 4096
+SECTION_OF = {
+    "configuration_set": "configuration_sets",
+    "dedicated_ip_pool": "dedicated_ip_pools",
+    "identity": "identities",
+}
 
 
 class Reference(NamedTuple):
-    """A resource of the file naming another one: an identity its set, a set its pool."""
+    """A resource of the file naming another one: an identity its set, a set its pool, a set
+    its tracking domain (`verified`: SES needs that identity verified, not only present)."""
 
     kind: str
     name: str
     where: Mark
     referrer_kind: str
     referrer_name: str
+    verified: bool = False
 
     @property
     def referrer(self) -> str:
@@ -233,12 +341,18 @@ class Reference(NamedTuple):
             f"{self.where}: {self.referrer} refers to {self.kind.replace('_', ' ')} {self.name!r}"
         )
 
+    @property
+    def why(self) -> str:
+        """What SES needs of the resource referred to, when more than existing."""
+        return " (SES needs it as an identity of its own, verified)" if self.verified else ""
+
     def in_file(self, loaded: LoadedConfig) -> bool:
         return self.name in (loaded.section(SECTION_OF[self.kind]) or {})
 
 
 def references(loaded: LoadedConfig) -> list[Reference]:
-    """Every reference the file makes: identities to sets, sets and IPs to sending pools."""
+    """Every reference the file makes: identities to sets, sets and IPs to sending pools (SES's
+    built-in pools need no definition), sets to their tracking domain's identity."""
     refs = []
     for name, identity in (loaded.model.identities or {}).items():
         if identity.configuration_set_name:
@@ -250,11 +364,17 @@ def references(loaded: LoadedConfig) -> list[Reference]:
             )
     for name, cset in (loaded.model.configuration_sets or {}).items():
         pool = cset.delivery_options.sending_pool_name if cset.delivery_options else None
-        if pool:
+        if pool and pool not in BUILT_IN_POOLS:
             where = loaded.value_mark(
                 "configuration_sets", name, "delivery_options", "sending_pool_name"
             )
             refs.append(Reference("dedicated_ip_pool", pool, where, "configuration_set", name))
+        domain = cset.tracking_options.custom_redirect_domain if cset.tracking_options else None
+        if domain:
+            where = loaded.value_mark(
+                "configuration_sets", name, "tracking_options", "custom_redirect_domain"
+            )
+            refs.append(Reference("identity", domain, where, "configuration_set", name, True))
     for ip, placement in (loaded.model.dedicated_ips or {}).items():
         if placement.pool:
             where = loaded.value_mark("dedicated_ips", ip, "pool")
@@ -266,7 +386,7 @@ def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
     """References to resources the file does not define: they may exist live (plan checks)."""
     return [
         f"{ref.sentence}, which this file does not define; plan checks that it exists in the "
-        "account"
+        "account" + ref.why
         for ref in references(loaded)
         if not ref.in_file(loaded)
     ]

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
-from . import ownership
+from . import ownership, verification
 from .client import Sesv2
-from .config import LoadedConfig, references
+from .config import LoadedConfig, Reference, references
 from .errors import SesctlError
 from .plan import Limits, Plan, Unmanaged
 from .resources import BY_KIND, KINDS, STREAMED
@@ -36,6 +36,7 @@ class Found:
 def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False) -> Plan:
     """The plan that takes the live account to what the file describes."""
     config = loaded.model
+    refs = references(loaded)
     ctx = Context(config.stack, dict(config.tags), allow_takeover)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
     with ThreadPoolExecutor(len(STREAMED)) as side:  # streamed kinds read alongside the rest
@@ -46,6 +47,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         ]
         live = fetch(client, loaded, managed)
         plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
+        ctx.verified = verification.verified(client, (r.name for r in refs if r.verified))
         for future in streamed:
             plan.changes.extend(future.result())
     for kind in managed:
@@ -58,7 +60,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         count_existing(plan.existing, kind, found)
         plan.live.update({(kind.kind, name): state for name, state in found.state.items()})
     plan.sort()
-    _check_references(loaded, client, live)
+    _check_references(refs, loaded, client, live)
     return plan
 
 
@@ -164,16 +166,20 @@ def read_states(
     return states
 
 
-def _check_references(loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]) -> None:
-    """References to sets or pools that neither the file nor the account has: an error."""
+def _check_references(
+    refs: list[Reference], loaded: LoadedConfig, client: Sesv2, live: dict[str, Found]
+) -> None:
+    """References to resources that neither the file nor the account has: an error."""
     missing = []
     listed = {kind: found.names for kind, found in live.items()}
-    for ref in references(loaded):
+    for ref in refs:
         if ref.in_file(loaded):
             continue
         if ref.kind not in listed:  # a kind the file does not manage: listed once
             listed[ref.kind] = BY_KIND[ref.kind].list_names(client)
         if ref.name not in listed[ref.kind]:
-            missing.append(f"{ref.sentence}, which exists neither in the file nor in the account")
+            missing.append(
+                f"{ref.sentence}, which exists neither in the file nor in the account{ref.why}"
+            )
     if missing:
         raise SesctlError("\n".join(missing))

@@ -135,7 +135,8 @@ def _too_much(plan: Plan) -> list[Refusal]:
             moved = [
                 c
                 for c in of_kind
-                if c.action in actions and not (c.action == "update" and _adoption_only(c))
+                if c.action in actions
+                and not (c.action == "update" and (_adoption_only(c) or c.waiting))
             ]
             if len(moved) * 100 > percent * existing:
                 share = 100 * len(moved) / existing

@@ -3,31 +3,46 @@
 `sesctl validate` must catch before sending what SES reports only afterwards: a template that
 does not parse, or one that reads a variable its data lacks (SES then publishes a
 RENDERING_FAILURE event and drops the mail). SES's guide ("advanced email personalization")
-documents nested attributes, `each`, `if` and inline partials on top of Handlebars' built-in
-helpers; this module implements that subset and rejects the rest loudly.
+says its templates build on Handlebars and documents nested attributes, `each`, `if`/`else`
+and inline partials (each template part has its own), pointing to Handlebars' built-in helpers
+(if, unless, each, with, lookup, log) for the rest; this module implements that subset and
+rejects everything else loudly.
 
 Accepted: `{{path}}` (HTML-escaped as Handlebars does), `{{{path}}}` and `{{&path}}` (raw);
 paths `a.b.c`, `a/b`, `this`, `.`, `this.a`, `./a`, `../a` (repeatable), `[any key]`, numeric
 segments into lists, a list's `length`, `@index`, `@key`, `@first`, `@last`, `@root`;
+`{{lookup obj key}}` (also raw), whose arguments are paths, "strings", 'strings' or numbers
+(obj a path), and `(lookup obj key)` as the one argument of a block; `{{log ...}}`, which
+outputs nothing, with paths, literals and `k=v` arguments;
 `#if`, `#unless`, `#each` (lists and objects) and `#with`, each with `{{else}}` and
 `{{else if x}}`-style chains; inline partials `{{#*inline "name"}}...{{/inline}}` called as
 `{{> name}}`; comments `{{! }}` and `{{!-- --}}`; `~` whitespace control and standalone-line
 stripping; `\\{{` literals (`\\\\{{` puts a backslash before a live mustache).
 
-Rejected with TemplateSyntaxError: other helpers and decorators, helper arguments (literals,
-`k=v`, subexpressions), block parameters `as |x|`, `{{^x}}` sections, partial blocks, partials
-with arguments, unknown, recursive or twice-defined partials, `@../` paths, raw blocks.
+Rejected with TemplateSyntaxError: other helpers and decorators, arguments to anything but
+lookup and log, other subexpressions, lookup with other than two arguments or with
+true/false/null/undefined, block parameters `as |x|`, `{{^x}}` sections, partial blocks,
+partials with arguments, unknown, recursive or twice-defined partials, `@../` paths, raw
+blocks, and bare `{{if}}`/`{{unless}}`/`{{each}}`/`{{with}}` (Handlebars throws on them).
 
 A missing path is an error where its value is output or is an #each/#with target, and merely
-falsy as an #if/#unless condition. SES's guide says SES itself does not HTML-escape values;
-escaping here changes only the text produced, never which templates pass.
+falsy as an #if/#unless condition; `lookup` follows the same rule for its object, its key and
+the member it reads (Handlebars itself prints nothing for any of them, but SES fails a render
+on an absent attribute). Strings are not indexed (`s.length`, `lookup s 0`), unlike Handlebars.
+SES's guide says SES itself does not HTML-escape values; escaping here changes only the text
+produced, never which templates pass.
+
+SES fills in some names itself: `{{amazonSESUnsubscribeUrl}}` becomes an unsubscribe link when
+the send carries ListManagementOptions (the guide's list/subscription management pages), and
+has no value otherwise. `render(..., supplied={name: value})` outputs those values for the
+names written exactly so; without `supplied` they are ordinary data variables.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -69,21 +84,39 @@ class Path:
     parts: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Literal:
+    """A "string" or number argument of a helper."""
+
+    value: str | int | float
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`lookup obj key`: the member of obj's value that key (a path or a literal) names."""
+
+    obj: Path
+    key: Path | Literal
+
+
+Expr = Path | Lookup
+
+
 @dataclass
 class Var:
-    """`{{path}}` (escaped) or `{{{path}}}` / `{{&path}}` (raw), at pos (line, column)."""
+    """`{{expr}}` (escaped) or `{{{expr}}}` / `{{&expr}}` (raw), at pos (line, column)."""
 
-    path: Path
+    expr: Expr
     escape: bool
     pos: tuple[int, int]
 
 
 @dataclass
 class Block:
-    """`{{#helper path}}body{{else}}inverse{{/helper}}`; inverse is None without an else."""
+    """`{{#helper expr}}body{{else}}inverse{{/helper}}`; inverse is None without an else."""
 
     helper: str
-    path: Path
+    expr: Expr
     body: list[Node]
     inverse: list[Node] | None
     pos: tuple[int, int]
@@ -113,12 +146,12 @@ class Template:
 class _Tag:
     """One lexed mustache, before nesting; left/right mean `{{~` / `~}}`."""
 
-    kind: str  # var raw open close else comment partial inline
+    kind: str  # var raw log open close else comment partial inline
     pos: tuple[int, int]
     left: bool
     right: bool
     name: str = ""
-    path: Path | None = None
+    expr: Expr | None = None
     indent: str = ""
 
 
@@ -128,7 +161,13 @@ _SEG = re.compile(rf"\.\.|\.|\[[^\]]*\]|{_ID}")
 _WORD = re.compile(r"""(?:\[[^\]]*\]|"[^"]*"|'[^']*'|[^\s\["'])+""")
 _HTML = ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#x60;", "&#x3D;"]
 _ESCAPES = str.maketrans(dict(zip("&<>\"'`=", _HTML, strict=True)))
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_INDEX = re.compile(r"0|[1-9][0-9]{0,17}")  # "01" is no list index in JavaScript
+_HASH = re.compile(rf"{_ID}=(.+)", re.DOTALL)
+_NAME = re.compile(r"[A-Za-z_$][\w$]*", re.ASCII)
+_KEYWORDS = ("true", "false", "null", "undefined")
 _MISSING = object()
+SES_SUPPLIED = frozenset({"amazonSESUnsubscribeUrl"})  # names SES fills in, not the data
 _MAX_DEPTH = 100  # keeps rendering well inside Python's recursion limit
 _Fail = Callable[[str], NoReturn]
 
@@ -157,7 +196,8 @@ def _path(text: str, fail: _Fail) -> Path:
             break
     if not text or pos != len(rest) + 1:
         fail(f"invalid path {text!r}" if text else "empty expression")
-    depth, parts = 0, []
+    depth = 0
+    parts: list[str] = []
     for seg in segs:
         if seg in ("..", ".", "this") and (parts or scope != "ctx"):
             fail(f"invalid path {text!r}")
@@ -168,6 +208,75 @@ def _path(text: str, fail: _Fail) -> Path:
     if scope == "data" and parts[0] == "root":
         scope, parts = "root", parts[1:]
     return Path(text, scope, depth, tuple(parts))
+
+
+def _arg(text: str, fail: _Fail) -> Path | Literal:
+    """A lookup or log argument: a path, a "string" / 'string', or a number."""
+    if text[:1] in ("'", '"'):
+        if len(text) < 2 or text.count(text[0]) != 2 or text[-1] != text[0]:
+            fail(f"invalid string {text}")
+        return Literal(text[1:-1])
+    if _NUMBER.fullmatch(text):
+        return Literal(float(text) if "." in text else int(text))
+    if text in _KEYWORDS:
+        fail(f"{text} is not a lookup argument: use a path, a string or a number")
+    if text.startswith("("):
+        fail("the only subexpression is (lookup obj key), as the argument of a block")
+    return _path(text, fail)
+
+
+def _lookup_call(args: list[str], fail: _Fail) -> Lookup:
+    """`lookup obj key` from its two argument words; obj must be a path."""
+    if any(arg[:1] == "(" for arg in args):
+        fail("lookup's arguments are paths, strings or numbers, not subexpressions")
+    if len(args) != 2:
+        fail("lookup takes exactly two arguments: {{lookup object key}}")
+    obj, key = _arg(args[0], fail), _arg(args[1], fail)
+    if not isinstance(obj, Path):
+        fail(f"lookup reads from a path, not from the literal {args[0]}")
+    return Lookup(obj, key)
+
+
+def _log_args(args: list[str], fail: _Fail) -> None:
+    """Check that log's arguments (paths, literals, `k=v`) parse; log outputs nothing."""
+    for arg in args:
+        value = m.group(1) if (m := _HASH.fullmatch(arg)) else arg
+        if value not in _KEYWORDS:
+            _arg(value, fail)
+
+
+def _call(words: list[str], text: str, fail: _Fail) -> Expr | None:
+    """A mustache's expression: a path, `lookup obj key`, or None for `log ...`."""
+    name, args = words[0], words[1:]
+    if name == "log":
+        _log_args(args, fail)
+        return None
+    if name == "lookup":
+        return _lookup_call(args, fail)
+    if args:
+        fail(f"helper calls are not supported: {{{{{text}}}}}")
+    if name in _BLOCKS:
+        fail(f"{name} is a block helper: write {{{{#{name} ...}}}}...{{{{/{name}}}}}")
+    return _path(name, fail)
+
+
+def _expression(text: str, fail: _Fail) -> Expr | None:
+    """The expression of a raw `{{{...}}}` or `{{&...}}` mustache (None for log)."""
+    words = _words(text, fail)
+    if not words:
+        fail("empty expression")
+    return _call(words, text, fail)
+
+
+def _target(helper: str, args: list[str], fail: _Fail) -> Expr:
+    """A block's one argument: a path, or a `(lookup obj key)` subexpression."""
+    text = " ".join(args)
+    if len(args) == 1 and not text.startswith("("):
+        return _path(text, fail)
+    inner = _words(text[1:-1], fail) if text[:1] == "(" and text[-1:] == ")" else []
+    if inner[:1] != ["lookup"]:
+        fail(f"#{helper} takes exactly one path argument or one (lookup obj key)")
+    return _lookup_call(inner[1:], fail)
 
 
 def _tag(src: str, i: int, line: int) -> tuple[_Tag, int]:
@@ -189,23 +298,22 @@ def _tag(src: str, i: int, line: int) -> tuple[_Tag, int]:
             fail("unterminated comment: no '--}}'" if comment else "unterminated '{{{': no '}}}'")
         if not m.group(1) and src.startswith("}", m.end()):
             fail("'}}}}' ends a raw block, not '{{{': separate the last '}'")
-        return _Tag("raw", pos, left, bool(m.group(1)), path=_path(inner.strip(), fail)), m.end()
+        expr = _expression(inner.strip(), fail)
+        return _Tag("raw" if expr else "log", pos, left, bool(m.group(1)), expr=expr), m.end()
     k = src.find("}}", j)
     if k == -1:
         fail("unterminated mustache: no '}}'")
     right = src[k - 1] == "~" and k > j
     body = src[j : k - right].strip()
 
-    def mk(kind: str, name: str = "", path: Path | None = None) -> tuple[_Tag, int]:
-        return _Tag(kind, pos, left, right, name, path), k + 2
+    def mk(kind: str, name: str = "", expr: Expr | None = None) -> tuple[_Tag, int]:
+        return _Tag(kind, pos, left, right, name, expr), k + 2
 
     def block(kind: str, words: list[str]) -> tuple[_Tag, int]:
         if not words or words[0] not in _BLOCKS:
             name = words[0] if words else ""
             fail(f"unknown block helper {name!r}: only if, unless, each and with exist in SES")
-        if len(words) != 2:
-            fail(f"#{words[0]} takes exactly one path argument")
-        return mk(kind, words[0], _path(words[1], fail))
+        return mk(kind, words[0], _target(words[0], words[1:], fail))
 
     if src.startswith("!", j):
         return mk("comment")
@@ -238,12 +346,12 @@ def _tag(src: str, i: int, line: int) -> tuple[_Tag, int]:
     if head == "^":
         fail("{{^...}} sections are not supported: use {{#unless}} or {{else}}")
     if head == "&":
-        return mk("raw", path=_path(rest, fail))
+        expr = _expression(rest, fail)
+        return mk("raw" if expr else "log", expr=expr)
     if words[0] == "else":
         return mk("else") if len(words) == 1 else block("else", words[1:])
-    if len(words) > 1:
-        fail(f"helper calls are not supported: {{{{{body}}}}}")
-    return mk("var", path=_path(body, fail))
+    expr = _call(words, body, fail)
+    return mk("var" if expr else "log", expr=expr)
 
 
 def _lex(src: str) -> list[str | _Tag]:
@@ -271,7 +379,7 @@ def _strip(tokens: list[str | _Tag]) -> list[str | _Tag]:
     line takes that line's indentation and newline with it."""
     n, alone = len(tokens), [False] * len(tokens)
     for k, tag in enumerate(tokens):
-        if isinstance(tag, str) or tag.kind in ("var", "raw"):
+        if isinstance(tag, str) or tag.kind in ("var", "raw", "log"):
             continue
         prev, after = tokens[k - 1] if k else "", tokens[k + 1] if k + 1 < n else ""
         prev_ok = k == 0 or (
@@ -310,12 +418,12 @@ def parse(source: str) -> Template:
         target = template.body if top is None else top.body if top.inverse is None else top.inverse
         if isinstance(tok, str):
             target += [tok] if tok else []
-        elif tok.kind in ("var", "raw") and tok.path:
-            target.append(Var(tok.path, tok.kind == "var", tok.pos))
+        elif tok.kind in ("var", "raw") and tok.expr:
+            target.append(Var(tok.expr, tok.kind == "var", tok.pos))
         elif tok.kind == "partial":
             target.append(PartialCall(tok.name, tok.indent, tok.pos))
         elif tok.kind in ("open", "inline"):
-            node = Block(tok.name, tok.path or Path("", "ctx", 0, ()), [], None, tok.pos)
+            node = Block(tok.name, tok.expr or Path("", "ctx", 0, ()), [], None, tok.pos)
             target += [node] if tok.kind == "open" else []
             stack.append((node, tok.name if tok.kind == "open" else "inline", False))
             if len(stack) > _MAX_DEPTH:
@@ -326,8 +434,8 @@ def parse(source: str) -> Template:
             if top is None or stack[-1][1] == "inline":
                 raise TemplateSyntaxError("{{else}} outside an if/unless/each/with block", *tok.pos)
             top.inverse = []
-            if tok.path:
-                top.inverse.append(node := Block(tok.name, tok.path, [], None, tok.pos))
+            if tok.expr:
+                top.inverse.append(node := Block(tok.name, tok.expr, [], None, tok.pos))
                 stack.append((node, stack[-1][1], True))
         elif tok.kind == "close":
             if not stack:
@@ -402,6 +510,18 @@ def _text(value: Any) -> str:
     return "[object Object]" if isinstance(value, Mapping) else str(value)
 
 
+def _step(value: Any, part: str) -> Any:
+    """value[part] as Handlebars reads it (a mapping's key, a list's index or length), or
+    _MISSING."""
+    if type(value) is dict or isinstance(value, Mapping):  # dict first: no ABC check
+        return value.get(part, _MISSING)
+    if isinstance(value, list | tuple) and part == "length":
+        return len(value)
+    if isinstance(value, list | tuple) and _INDEX.fullmatch(part) and int(part) < len(value):
+        return value[int(part)]
+    return _MISSING
+
+
 def _lookup(path: Path, stack: tuple[Any, ...], data: Mapping[str, Any]) -> Any:
     """The value a path names in the context stack (innermost last) and @-data, or _MISSING."""
     parts = path.parts
@@ -411,36 +531,66 @@ def _lookup(path: Path, stack: tuple[Any, ...], data: Mapping[str, Any]) -> Any:
         value, parts = data.get(parts[0], _MISSING), parts[1:]
     else:
         value = stack[-1 - path.depth] if path.depth < len(stack) else _MISSING
-    for part in parts:
-        if type(value) is dict or isinstance(value, Mapping):  # dict first: no ABC check
-            value = value.get(part, _MISSING)
-        elif isinstance(value, list | tuple) and part == "length":
-            value = len(value)
-        elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return _MISSING
+    for part in parts:  # the common dict case inline: this runs for every output value
+        value = value.get(part, _MISSING) if type(value) is dict else _step(value, part)
     return value
 
 
-def render(template: Template, data: Mapping[str, Any]) -> str:
-    """Render as SES would; MissingVariableError at the first path a rendered branch lacks."""
+def _key(value: Any) -> str:
+    """A lookup key as the property name JavaScript makes of it (String(value))."""
+    return value if type(value) is str else "null" if value is None else _text(value)
+
+
+def _member(base: str, key: str) -> str:
+    """How a template writes the member `key` of the path `base`: `o.k`, `l.[2]`, `../k`."""
+    seg = key if _NAME.fullmatch(key) and key not in (*_KEYWORDS, "this") else f"[{key}]"
+    return f"{base}/{seg}" if base.endswith(".") else f"{base}.{seg}"
+
+
+def render(
+    template: Template, data: Mapping[str, Any], *, supplied: Mapping[str, str] | None = None
+) -> str:
+    """Render as SES would; MissingVariableError at the first path a rendered branch lacks.
+
+    supplied maps names SES fills in itself (see SES_SUPPLIED) to the text to output: a path
+    written exactly as such a name takes its value from here, never from data. Pass it only
+    for sends that give SES a value (ListManagementOptions for amazonSESUnsubscribeUrl)."""
     out: list[str] = []
-    _Renderer(template, out).emit(template.body, (data,), {})
+    _Renderer(template, out, supplied or {}).emit(template.body, (data,), {})
     return "".join(out)
 
 
 class _Renderer:
-    """One rendering: the template (for its partials) and the output pieces so far."""
+    """One rendering: the template (for its partials), SES-supplied values and the output."""
 
-    def __init__(self, template: Template, out: list[str]) -> None:
-        self.template, self.out = template, out
+    def __init__(self, template: Template, out: list[str], supplied: Mapping[str, str]) -> None:
+        self.template, self.out, self.supplied = template, out, supplied
+
+    def value(self, expr: Expr | Literal, stack: tuple[Any, ...], at: Mapping[str, Any]) -> Any:
+        """An expression's value in a context stack and @-data, or _MISSING."""
+        if isinstance(expr, Path):
+            supplied = self.supplied
+            return supplied[expr.text] if expr.text in supplied else _lookup(expr, stack, at)
+        if isinstance(expr, Literal):
+            return expr.value
+        key = self.value(expr.key, stack, at)
+        return _MISSING if key is _MISSING else _step(self.value(expr.obj, stack, at), _key(key))
+
+    def absent(self, expr: Expr, stack: tuple[Any, ...], at: Mapping[str, Any]) -> str:
+        """The path, as a template writes it, whose value expr lacks: the path itself, or a
+        lookup's object, key or member."""
+        if isinstance(expr, Path):
+            return expr.text
+        for arg in (expr.obj, expr.key):
+            if isinstance(arg, Path) and self.value(arg, stack, at) is _MISSING:
+                return arg.text
+        return _member(expr.obj.text, _key(self.value(expr.key, stack, at)))
 
     def emit(self, nodes: list[Node], stack: tuple[Any, ...], at: Mapping[str, Any]) -> None:
         """Render nodes in a context stack (innermost last) with @-data `at`."""
         out = self.out
         for node in nodes:
-            if type(node) is str:
+            if isinstance(node, str):
                 out.append(node)
             elif isinstance(node, PartialCall):
                 mark = len(out)
@@ -448,15 +598,17 @@ class _Renderer:
                 *lines, tail = "".join(out[mark:]).split("\n")
                 lines = [node.indent + line for line in lines] + [tail and node.indent + tail]
                 out[mark:] = ["\n".join(lines)]
+            elif type(expr := node.expr) is Path and expr.text not in self.supplied:
+                self.block(node, _lookup(expr, stack, at), stack, at)  # the common case, inline
             else:
-                self.block(node, _lookup(node.path, stack, at), stack, at)
+                self.block(node, self.value(node.expr, stack, at), stack, at)
 
     def block(
         self, node: Var | Block, value: Any, stack: tuple[Any, ...], at: Mapping[str, Any]
     ) -> None:
-        """Render one variable or block whose path has the given value."""
+        """Render one variable or block whose expression has the given value."""
         if value is _MISSING and not (isinstance(node, Block) and node.helper in ("if", "unless")):
-            raise MissingVariableError(node.path.text, *node.pos)
+            raise MissingVariableError(self.absent(node.expr, stack, at), *node.pos)
         if isinstance(node, Var):
             text = value if type(value) is str else _text(value)
             self.out.append(text.translate(_ESCAPES) if node.escape else text)
@@ -481,30 +633,48 @@ class _Renderer:
                 self.emit(node.body, (*stack, item), frame)
 
 
-def variables(template: Template) -> set[str]:
-    """Dotted paths read from the root context (also through #with), not from #each items."""
+def variables(template: Template, supplied: Collection[str] = SES_SUPPLIED) -> set[str]:
+    """Dotted paths the data must hold, read from the root context (also through #with), not
+    from #each items. Names in `supplied` (by default those SES fills in itself) are left out;
+    pass `()` for a send without ListManagementOptions, where they come from the data."""
     found: set[str] = set()
 
-    def resolve(path: Path, scope: tuple[str | None, ...]) -> str | None:
+    def full(path: Path, scope: tuple[str | None, ...]) -> str | None:
         base = "" if path.scope == "root" else None
-        if path.scope == "ctx" and path.depth < len(scope):
+        if path.scope == "ctx" and path.depth < len(scope) and path.text not in supplied:
             base = scope[-1 - path.depth]
-        full = None if base is None else ".".join(p for p in (base, *path.parts) if p)
-        found.update([full] if full else [])
-        return full
+        return None if base is None else ".".join(p for p in (base, *path.parts) if p)
+
+    def record(*paths: str | None) -> None:
+        found.update(path for path in paths if path)
+
+    def resolve(expr: Expr, scope: tuple[str | None, ...]) -> str | None:
+        """Record the root paths expr reads; return the one whose value it is, if known."""
+        if isinstance(expr, Path):
+            name = full(expr, scope)
+        elif isinstance(expr.key, Path):
+            name = None
+            record(full(expr.obj, scope), full(expr.key, scope))
+        else:
+            obj = full(expr.obj, scope)
+            name = None if obj is None else ".".join(filter(None, (obj, _key(expr.key.value))))
+        record(name)
+        return name
 
     def walk(nodes: list[Node], scope: tuple[str | None, ...], active: frozenset[str]) -> None:
         for node in nodes:
             if isinstance(node, Var):
-                resolve(node.path, scope)
+                resolve(node.expr, scope)
             elif isinstance(node, PartialCall) and node.name not in active:
                 walk(template.partials[node.name], scope, active | {node.name})
             elif isinstance(node, Block):
-                full, inner = resolve(node.path, scope), scope
+                name, inner, expr = resolve(node.expr, scope), scope, node.expr
                 if node.helper == "each":
                     inner = (*scope, None)
-                elif node.helper == "with" and (node.path.parts or node.path.depth):
-                    inner = (*scope, full)
+                elif node.helper == "with" and (
+                    isinstance(expr, Lookup) or expr.parts or expr.depth
+                ):
+                    inner = (*scope, name)
                 walk(node.body, inner, active)
                 walk(node.inverse or [], scope, active)
 

@@ -2,14 +2,31 @@
 
 Field names mirror the SES v2 API members in snake_case. A key left out of the file is not
 managed; an explicit `null` means "must be unset". `model_fields_set` tells the two apart.
+Where SES has no "unset" for a field (a Put that omits it writes false, or a default), null is
+refused with file:line (`NotNull`) rather than guessed.
+
+What SES refuses is refused here first, offline, so `validate` catches it with file:line:
+names (`name`), counts (`at_most`), tag rules (`Tags`), the EventBridge bus. Sources: the SES
+v2 API reference (data types Tag, EventBridgeDestination, CreateConfigurationSet…), the
+developer guide ("Service quotas", "Using list management", "Sending authorization policy
+anatomy") and, where AWS documents a rule only for CloudFormation, its SES resource pages.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sized
 from typing import Annotated, Any, Literal
 
 import botocore.session
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from .plan import Limits
 
@@ -24,7 +41,103 @@ def Enum(*values: str) -> Any:
     return Annotated[Literal[values], BeforeValidator(_upper)]  # type: ignore[valid-type]
 
 
-Tags = dict[str, str]
+def _no_null(schema: dict[str, Any]) -> None:
+    """JSON Schema of a NotNull field: the null branch pydantic adds for `X | None` goes."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    schema.pop("default", None)
+
+
+def NotNull(hint: str) -> Any:
+    """A field the file may leave out (not managed) but not set to null: SES cannot unset it
+    (a Put without it writes false or a default), so null would never converge."""
+
+    def refuse(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"null is not allowed here: SES cannot unset it; {hint}")
+        return value
+
+    return [BeforeValidator(refuse), Field(json_schema_extra=_no_null)]
+
+
+def name(what: str, pattern: str, rule: str) -> list[Any]:
+    """A name SES accepts for `what`, checked with a plain message (editors get the pattern)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{what} {value!r}: {rule}; SES refuses it")
+        return value
+
+    return [AfterValidator(check), Field(json_schema_extra={"pattern": pattern})]
+
+
+def at_most(limit: int, what: str) -> Any:
+    """A collection SES caps at `limit` members."""
+
+    def check(value: Sized | None) -> Any:
+        if value is not None and len(value) > limit:
+            raise ValueError(f"{len(value)} {what}: SES allows at most {limit}")
+        return value
+
+    return AfterValidator(check)
+
+
+SIMPLE = r"[A-Za-z0-9_-]{1,64}"
+SIMPLE_RULE = "use 1 to 64 letters, digits, '_' or '-'"
+SetName = Annotated[str, *name("configuration set name", SIMPLE, SIMPLE_RULE)]
+TemplateName = Annotated[str, *name("template name", SIMPLE, SIMPLE_RULE)]
+# CloudFormation documents pool names as lower case only (AWS::SES::DedicatedIpPool).
+PoolName = Annotated[
+    str,
+    *name("pool name", r"[a-z0-9_-]{1,64}", "use 1 to 64 lower-case letters, digits, '_' or '-'"),
+]
+ContactListName = Annotated[str, *name("contact list name", SIMPLE, SIMPLE_RULE)]
+TopicName = Annotated[str, *name("topic name", SIMPLE, SIMPLE_RULE)]
+DestinationName = Annotated[str, *name("event destination name", SIMPLE, SIMPLE_RULE)]
+PolicyName = Annotated[str, *name("policy name", SIMPLE, SIMPLE_RULE)]
+IdentityName = Annotated[
+    str,
+    *name(
+        "identity",
+        r"(?=.{1,320}$)([^@\s]{1,64}@)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+        r"[A-Za-z0-9-]{2,63}",
+        "an identity is a domain (example.com) or an email address (a@example.com)",
+    ),
+]
+Selector = Annotated[
+    str,
+    *name(
+        "DKIM selector",
+        r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+        "use 1 to 63 letters, digits or '-', not at either end",
+    ),
+]
+# SES's two built-in pools: a configuration set may send from them, no file defines them.
+BUILT_IN_POOLS = frozenset({"ses-default-dedicated-pool", "ses-shared-pool"})
+
+
+def _tag_text(limit: int, what: str, empty: bool) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value.lower().startswith("aws:"):
+            raise ValueError(f"tag {what} {value!r}: the aws: prefix is reserved by AWS")
+        if not (0 if empty else 1) <= len(value) <= limit:
+            raise ValueError(f"tag {what} {value!r}: {'0' if empty else '1'} to {limit} characters")
+        return value
+
+    return check
+
+
+# Tag data type (SES v2 API reference): at most 50 tags a resource, keys 1-128 characters,
+# values up to 256, and `aws:` reserved in both. config.py counts tags per resource, with the
+# file-wide ones and sesctl's own.
+TagKey = Annotated[str, AfterValidator(_tag_text(128, "key", empty=False))]
+TagValue = Annotated[str, AfterValidator(_tag_text(256, "value", empty=True))]
+Tags = dict[TagKey, TagValue]
+MAX_TAGS = 50
 EnabledDisabled = Enum("ENABLED", "DISABLED")
 EventType = Enum(
     "SEND",
@@ -60,17 +173,21 @@ class Strict(BaseModel):
 
 
 class DeliveryOptions(Strict):
-    tls_policy: Enum("REQUIRE", "OPTIONAL") | None = None
-    sending_pool_name: str | None = None
+    tls_policy: Annotated[
+        Enum("REQUIRE", "OPTIONAL") | None, *NotNull("write OPTIONAL (its default)")
+    ] = None
+    sending_pool_name: str | None = Field(
+        default=None, description="a pool of the file or the account, or an SES built-in pool"
+    )
     max_delivery_seconds: Annotated[int, Field(ge=300, le=50400)] | None = None
 
 
 class ReputationOptions(Strict):
-    reputation_metrics_enabled: bool | None = None
+    reputation_metrics_enabled: Annotated[bool | None, *NotNull("write true or false")] = None
 
 
 class SendingOptions(Strict):
-    sending_enabled: bool | None = None
+    sending_enabled: Annotated[bool | None, *NotNull("write true or false")] = None
 
 
 class SuppressionOptions(Strict):
@@ -80,16 +197,27 @@ class SuppressionOptions(Strict):
 
 
 class TrackingOptions(Strict):
-    custom_redirect_domain: str | None = None
-    https_policy: Enum("REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL") | None = None
+    custom_redirect_domain: str | None = Field(
+        default=None,
+        description="SES needs this domain verified as an identity of its own; until it is, "
+        "plan shows the tracking options as waiting and apply leaves them for a later run",
+    )
+    https_policy: Annotated[
+        Enum("REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL") | None,
+        *NotNull("write OPTIONAL (its default)"),
+    ] = None
 
 
 class DashboardOptions(Strict):
-    engagement_metrics: EnabledDisabled | None = None
+    engagement_metrics: Annotated[EnabledDisabled | None, *NotNull("write ENABLED or DISABLED")] = (
+        None
+    )
 
 
 class GuardianOptions(Strict):
-    optimized_shared_delivery: EnabledDisabled | None = None
+    optimized_shared_delivery: Annotated[
+        EnabledDisabled | None, *NotNull("write ENABLED or DISABLED")
+    ] = None
 
 
 class VdmOptions(Strict):
@@ -112,7 +240,9 @@ class DimensionConfiguration(Strict):
 
 
 class CloudWatchDestination(Strict):
-    dimension_configurations: list[DimensionConfiguration]
+    dimension_configurations: Annotated[
+        list[DimensionConfiguration], Field(min_length=1), at_most(10, "dimensions")
+    ]
 
 
 class KinesisFirehoseDestination(Strict):
@@ -120,8 +250,18 @@ class KinesisFirehoseDestination(Strict):
     delivery_stream_arn: str
 
 
+def _default_bus(arn: str) -> str:
+    """SES publishes to the default event bus only (EventBridgeDestination, API reference)."""
+    if not re.fullmatch(r"arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\d{12}:event-bus/default", arn):
+        raise ValueError(
+            f"{arn!r}: SES sends events to the account's default event bus only "
+            "(arn:aws:events:<region>:<account>:event-bus/default)"
+        )
+    return arn
+
+
 class EventBridgeDestination(Strict):
-    event_bus_arn: str
+    event_bus_arn: Annotated[str, AfterValidator(_default_bus)]
 
 
 class PinpointDestination(Strict):
@@ -163,16 +303,25 @@ class EventDestination(Strict):
 
 
 class ConfigurationSet(Strict):
-    delivery_options: DeliveryOptions | None = None
-    reputation_options: ReputationOptions | None = None
-    sending_options: SendingOptions | None = None
+    delivery_options: Annotated[
+        DeliveryOptions | None,
+        *NotNull("to drop the pool write sending_pool_name: null, and tls_policy: OPTIONAL"),
+    ] = None
+    reputation_options: Annotated[
+        ReputationOptions | None, *NotNull("write reputation_metrics_enabled: true or false")
+    ] = None
+    sending_options: Annotated[
+        SendingOptions | None, *NotNull("write sending_enabled: true or false")
+    ] = None
     suppression_options: SuppressionOptions | None = None
     tracking_options: TrackingOptions | None = None
     vdm_options: VdmOptions | None = None
     archiving_options: ArchivingOptions | None = None
     protect: Protect = None
     tags: Tags | None = None
-    event_destinations: dict[str, EventDestination] | None = None
+    event_destinations: Annotated[
+        dict[DestinationName, EventDestination] | None, at_most(10, "event destinations")
+    ] = None
 
 
 # --- identities, templates, pools ---------------------------------------------------------
@@ -195,12 +344,17 @@ class DkimSigningAttributes(Strict):
     """Easy DKIM (key length, or a deterministic key from a region: AWS_SES_<REGION>), or
     BYODKIM (a selector and your own private key; write-only, never printed)."""
 
-    next_signing_key_length: Enum("RSA_1024_BIT", "RSA_2048_BIT") | None = None
-    domain_signing_attributes_origin: Enum(*SIGNING_ORIGINS) | None = None
-    domain_signing_selector: str | None = None
+    next_signing_key_length: Annotated[
+        Enum("RSA_1024_BIT", "RSA_2048_BIT") | None, *NotNull("leave the key out")
+    ] = None
+    domain_signing_attributes_origin: Annotated[
+        Enum(*SIGNING_ORIGINS) | None, *NotNull("write AWS_SES (its default)")
+    ] = None
+    domain_signing_selector: Selector | None = None
     domain_signing_private_key: str | None = Field(
         default=None,
-        description="BYODKIM: base64 RSA key; use a ${env:}/${file:}/${ssm:} reference",
+        description="BYODKIM: a 1024- or 2048-bit RSA key (PKCS #1 or #8), base64 without the "
+        "PEM header and footer lines; use a ${env:}/${file:}/${ssm:} reference",
     )
 
     @model_validator(mode="after")
@@ -228,14 +382,20 @@ class MailFromAttributes(Strict):
 class Identity(Strict):
     """A domain or email address identity; the key in the file is its name."""
 
-    dkim_signing_attributes: DkimSigningAttributes | None = None
-    dkim_signing_enabled: bool | None = None
+    dkim_signing_attributes: Annotated[
+        DkimSigningAttributes | None, *NotNull("leave the key out to keep the live DKIM keys")
+    ] = None
+    dkim_signing_enabled: Annotated[bool | None, *NotNull("write true or false")] = None
     mail_from_attributes: MailFromAttributes | None = Field(
         default=None, description="null resets to SES's own MAIL FROM domain"
     )
-    email_forwarding_enabled: bool | None = None
+    email_forwarding_enabled: Annotated[
+        bool | None, *NotNull("write true (its default) or false")
+    ] = None
     configuration_set_name: str | None = None
-    policies: dict[str, dict[str, Any] | str] | None = None
+    policies: Annotated[
+        dict[PolicyName, dict[str, Any] | str] | None, at_most(20, "policies on one identity")
+    ] = None
     protect: Protect = None
     tags: Tags | None = None
 
@@ -272,8 +432,10 @@ class Template(Strict):
 class DedicatedIp(Strict):
     """A leased IP (the key): which pool it sends from and how far it is warmed up."""
 
-    pool: str | None = None
-    warmup_percentage: Annotated[int, Field(ge=0, le=100)] | None = None
+    pool: Annotated[str | None, *NotNull("a leased IP is always in a pool")] = None
+    warmup_percentage: Annotated[
+        Annotated[int, Field(ge=0, le=100)] | None, *NotNull("write a percentage")
+    ] = None
 
 
 class DedicatedIpPool(Strict):
@@ -283,7 +445,7 @@ class DedicatedIpPool(Strict):
 
 
 class Topic(Strict):
-    display_name: str
+    display_name: Annotated[str, Field(max_length=128)]
     description: str | None = None
     default_subscription_status: Enum("OPT_IN", "OPT_OUT")
 
@@ -291,8 +453,10 @@ class Topic(Strict):
 class ContactList(Strict):
     """A contact list (SES allows one per account) and its subscription topics."""
 
-    description: str | None = None
-    topics: dict[str, Topic] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+    topics: Annotated[dict[TopicName, Topic] | None, at_most(20, "topics in one contact list")] = (
+        None
+    )
     protect: Protect = None
     tags: Tags | None = None
 
@@ -315,17 +479,38 @@ class AccountSuppressionAttributes(Strict):
 
 
 class DashboardAttributes(Strict):
-    engagement_metrics: EnabledDisabled | None = None
+    engagement_metrics: Annotated[EnabledDisabled | None, *NotNull("write ENABLED or DISABLED")] = (
+        None
+    )
 
 
 class GuardianAttributes(Strict):
-    optimized_shared_delivery: EnabledDisabled | None = None
+    optimized_shared_delivery: Annotated[
+        EnabledDisabled | None, *NotNull("write ENABLED or DISABLED")
+    ] = None
 
 
 class VdmAttributes(Strict):
-    vdm_enabled: EnabledDisabled | None = None
-    dashboard_attributes: DashboardAttributes | None = None
-    guardian_attributes: GuardianAttributes | None = None
+    """GetAccount shows the dashboard and guardian attributes only while VDM is enabled, so
+    the file names them only with `vdm_enabled: ENABLED` (else they could never converge)."""
+
+    vdm_enabled: Annotated[EnabledDisabled | None, *NotNull("write ENABLED or DISABLED")] = None
+    dashboard_attributes: Annotated[DashboardAttributes | None, *NotNull("leave the key out")] = (
+        None
+    )
+    guardian_attributes: Annotated[GuardianAttributes | None, *NotNull("leave the key out")] = None
+
+    @model_validator(mode="after")
+    def _enabled_for_details(self) -> VdmAttributes:
+        details = [
+            key for key in ("dashboard_attributes", "guardian_attributes") if getattr(self, key)
+        ]
+        if details and self.vdm_enabled != "ENABLED":
+            raise ValueError(
+                f"{' and '.join(details)} need vdm_enabled: ENABLED in the file: SES keeps them "
+                "only while VDM is enabled"
+            )
+        return self
 
 
 class AccountDetails(Strict):
@@ -341,11 +526,16 @@ class AccountDetails(Strict):
 class Account(Strict):
     """The account-level settings: a singleton; only the fields the file names are managed."""
 
-    sending_enabled: bool | None = None
-    suppression_attributes: AccountSuppressionAttributes | None = None
-    vdm_attributes: VdmAttributes | None = None
-    dedicated_ip_auto_warmup_enabled: bool | None = None
-    details: AccountDetails | None = None
+    sending_enabled: Annotated[bool | None, *NotNull("write true or false")] = None
+    suppression_attributes: Annotated[
+        AccountSuppressionAttributes | None,
+        *NotNull("write suppressed_reasons: [] to suppress nothing"),
+    ] = None
+    vdm_attributes: Annotated[
+        VdmAttributes | None, *NotNull("write vdm_enabled: DISABLED to turn VDM off")
+    ] = None
+    dedicated_ip_auto_warmup_enabled: Annotated[bool | None, *NotNull("write true or false")] = None
+    details: Annotated[AccountDetails | None, *NotNull("account details stay once given")] = None
 
 
 # --- the file -------------------------------------------------------------------------------
@@ -377,11 +567,14 @@ class Config(Strict):
     region: str | None = None
     tags: Tags = Field(default_factory=dict, description="added to every taggable resource")
     account: Account | None = None
-    identities: dict[str, Identity] | None = None
-    configuration_sets: dict[str, ConfigurationSet] | None = None
-    templates: dict[str, Template] | None = None
-    dedicated_ip_pools: dict[str, DedicatedIpPool] | None = None
+    identities: dict[IdentityName, Identity] | None = None
+    configuration_sets: dict[SetName, ConfigurationSet] | None = None
+    templates: dict[TemplateName, Template] | None = None
+    dedicated_ip_pools: dict[PoolName, DedicatedIpPool] | None = None
     dedicated_ips: dict[str, DedicatedIp] | None = None
-    contact_lists: dict[str, ContactList] | None = None
+    contact_lists: Annotated[
+        dict[ContactListName, ContactList] | None,
+        at_most(1, "contact lists (one per account)"),
+    ] = None
     suppressions: Suppressions | None = None
     guards: Guards = Field(default_factory=Guards)

@@ -95,7 +95,10 @@ def summary_line(plan: Plan) -> str:
     counts = plan.counts()
     parts = [f"{counts['create']} to create", f"{counts['update']} to update"]
     parts += [f"{counts['delete']} to delete", f"{counts['replace']} to replace"]
-    return "Plan: " + ", ".join(parts) + "."
+    line = "Plan: " + ", ".join(parts) + "."
+    if plan.waiting:
+        line += f" {len(plan.waiting)} of them wait for verification: a later apply finishes them."
+    return line
 
 
 def text(plan: Plan, colour: bool = False, verdict: Verdict | None = None) -> str:
@@ -113,10 +116,13 @@ def text(plan: Plan, colour: bool = False, verdict: Verdict | None = None) -> st
         )
         if change.reason:
             header += f"  ({change.reason})"
+        if change.waiting:
+            header += "  (waiting: nothing SES takes yet)"
         if change.address in marks:
             header += f"  [{marks[change.address]}]"
         out.append(header)
         out.extend(f"        {line}" for line in field_lines(change))
+        out.extend(f"        {key}: {why}" for key, why in sorted(change.held.items()))
     if not plan.changes:
         out.append("No changes. The account matches the file.")
     if plan.unmanaged:
@@ -191,5 +197,6 @@ def _details(change: Change, mark: str | None) -> str:
         title += f" — {html.escape(change.reason)}"
     if mark:
         title += f" — <b>{html.escape(mark)}</b>"
-    body = "\n".join(field_lines(change)) or "(no fields)"
+    lines = field_lines(change) + [f"{key}: {why}" for key, why in sorted(change.held.items())]
+    body = "\n".join(lines) or "(no fields)"
     return f"\n<details><summary>{title}</summary>\n\n```\n{body}\n```\n</details>\n"

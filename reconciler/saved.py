@@ -183,8 +183,16 @@ def _change(data: dict[str, Any]) -> Change:
     """A change as the plan saved it; its field list is derived again from before and after."""
     before, after = data.get("before"), data.get("after")
     fields = field_changes(before, after) if data["action"] in ("update", "replace") else []
+    held = {str(k): str(v) for k, v in (data.get("waiting") or {}).items()}
     return Change(
-        data["action"], data["kind"], data["name"], before, after, fields, data.get("reason")
+        data["action"],
+        data["kind"],
+        data["name"],
+        before,
+        after,
+        fields,
+        data.get("reason"),
+        held=held,
     )
 
 
@@ -244,6 +252,7 @@ def _with_secrets(
     ctx = Context(config.stack, dict(config.tags), allow_takeover=True)
     model = entries(loaded, module).get(name)
     for candidate in module.diff(name, model, live[(kind, name)], ctx):
+        candidate.held = change.held  # verification is judged when planned, as saved
         if candidate.address == change.address and _shown(candidate) == _shown(change):
             return candidate
     raise SesctlError(

@@ -70,6 +70,13 @@ def plan_schema() -> dict[str, Any]:
                             },
                         },
                         "reason": {"type": "string"},
+                        "waiting": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "parts SES cannot take yet (a tracking domain "
+                            "whose identity is not verified), by key: apply leaves them for a "
+                            "later run",
+                        },
                         "write_only": {
                             "type": "array",
                             "items": {"type": "string"},

@@ -24,8 +24,9 @@ from waitress.server import create_server
 
 from .hardness import Hardness
 from .server import Extensions
+from .state import Settings
 
-__all__ = ["Emulator", "Hardness"]
+__all__ = ["Emulator", "Hardness", "Settings"]
 # Worker threads: enough for a client's concurrent calls to meet latency side by side.
 THREADS = 32
 
@@ -46,11 +47,13 @@ class Emulator:
         state_file: Path | None = None,
         max_send_rate: float | None = None,
         hardness: Hardness | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.host, self.port, self.state_file = host, port, state_file
         self.max_send_rate = max_send_rate
         self.url = ""
-        self.app = Extensions(DomainDispatcherApplication(create_backend_app), hardness)
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        self.app = Extensions(moto_app, hardness, settings)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -64,9 +67,9 @@ class Emulator:
         self.url = f"http://{self.host}:{self._server.effective_port}"
         if self.max_send_rate is not None:
             from .sending import set_quota
-            from .state import Call
 
-            set_quota(Call("SetQuota", "us-east-1", {}), {"max_send_rate": self.max_send_rate})
+            request = {"max_send_rate": self.max_send_rate}
+            set_quota(self.app.call("SetQuota", request), request)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         return self

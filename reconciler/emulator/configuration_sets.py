@@ -1,10 +1,25 @@
 """Configuration sets, their seven option groups, and their event destinations.
 
 A set is a moto ConfigurationSet (so moto's tagging API lists it); its option groups are kept
-as SES returns them. Defaults for a new set follow SES: sending enabled, reputation metrics
-off, TLS optional. Each Put…Options call replaces its whole group, as SES does; a Put that
-omits the group's key member (SuppressedReasons, CustomRedirectDomain, ArchiveArn) removes
-the group. A new event destination is disabled unless `Enabled` is given (SES's default).
+as SES returns them. What SES does, and so does this (sources in each docstring; the SES v2
+API reference unless said otherwise):
+- A set created with a name only reports SendingOptions {SendingEnabled: true} and
+  ReputationOptions {ReputationMetricsEnabled: false} (the documented defaults), and no other
+  group (Terraform's aws_sesv2_configuration_set plans clean after creating one that way).
+- Each Put…Options call replaces its group whole. A boolean the Put omits is written false
+  (Terraform's tests send false by omitting it and read false back). A Put without the
+  group's key member (SuppressedReasons, CustomRedirectDomain, ArchiveArn, VdmOptions) removes
+  the group; SuppressedReasons [] keeps it, suppressing nothing. Delivery options without
+  TlsPolicy read back OPTIONAL.
+- CreateConfigurationSet with an empty SuppressionOptions fails with a 500 InternalFailure
+  and creates nothing (observed on live SES by another emulator's authors).
+- A custom redirect domain must be a verified identity: "Domain <d> is not verified under
+  this account." (400; developer guide, "Configuring custom domains to handle open and click
+  tracking": verify the subdomain itself).
+- A sending pool must exist (or be SES's built-in ses-default-dedicated-pool /
+  ses-shared-pool): "SendingPool <p> doesn't exist" (400).
+- A new event destination is disabled unless `Enabled` is given; a set has at most 10
+  (developer guide, "Service quotas"); EventBridge destinations go to the default bus only.
 """
 
 from __future__ import annotations
@@ -13,13 +28,14 @@ from typing import Any
 
 from moto.ses.models import ConfigurationSet
 
-from .state import Call, already_exists, bad_request, not_found, page
+from . import identities
+from .state import ApiFailure, Call, already_exists, bad_request, check_name, not_found, page
+from .tags import check_tags
 
 ARN_TYPE = "configuration-set"
 DEFAULTS = {
     "SendingOptions": {"SendingEnabled": True},
     "ReputationOptions": {"ReputationMetricsEnabled": False},
-    "DeliveryOptions": {"TlsPolicy": "OPTIONAL"},
 }
 GROUPS = (
     "TrackingOptions",
@@ -30,16 +46,19 @@ GROUPS = (
     "VdmOptions",
     "ArchivingOptions",
 )
-# Put operation → (group, the member whose absence clears the group, or None)
+# Put operation → (group, the member whose absence removes the group, or None)
 PUTS = {
     "PutConfigurationSetDeliveryOptions": ("DeliveryOptions", None),
     "PutConfigurationSetReputationOptions": ("ReputationOptions", None),
     "PutConfigurationSetSendingOptions": ("SendingOptions", None),
     "PutConfigurationSetSuppressionOptions": ("SuppressionOptions", "SuppressedReasons"),
     "PutConfigurationSetTrackingOptions": ("TrackingOptions", "CustomRedirectDomain"),
-    "PutConfigurationSetVdmOptions": ("VdmOptions", None),
+    "PutConfigurationSetVdmOptions": ("VdmOptions", "VdmOptions"),
     "PutConfigurationSetArchivingOptions": ("ArchivingOptions", "ArchiveArn"),
 }
+# Booleans a Put writes false when it omits them.
+FLAGS = {"ReputationOptions": "ReputationMetricsEnabled", "SendingOptions": "SendingEnabled"}
+BUILT_IN_POOLS = frozenset({"ses-default-dedicated-pool", "ses-shared-pool"})
 DESTINATION_TYPES = (
     "KinesisFirehoseDestination",
     "CloudWatchDestination",
@@ -47,6 +66,7 @@ DESTINATION_TYPES = (
     "EventBridgeDestination",
     "PinpointDestination",
 )
+MAX_DESTINATIONS = 10
 
 
 def _name(call: Call) -> str:
@@ -56,13 +76,45 @@ def _name(call: Call) -> str:
     return name
 
 
+def _group(call: Call, group: str, value: dict[str, Any]) -> dict[str, Any] | None:
+    """The group as SES keeps it after a Put (or a create) with `value`; None: removed."""
+    if group == "TrackingOptions":
+        _check_tracking(call, value)
+    if group == "DeliveryOptions":
+        pool = value.get("SendingPoolName")
+        if pool and pool not in BUILT_IN_POOLS and pool not in call.backend.dedicated_ip_pools:
+            raise bad_request(f"SendingPool {pool} doesn't exist")
+        return {"TlsPolicy": "OPTIONAL", **value}
+    if group in FLAGS:
+        return {FLAGS[group]: bool(value.get(FLAGS[group]))}
+    return value or None
+
+
+def _check_tracking(call: Call, value: dict[str, Any]) -> None:
+    domain = value.get("CustomRedirectDomain")
+    if not domain:
+        if value.get("HttpsPolicy"):
+            raise bad_request("CustomRedirectDomain must be specified.")
+        return
+    identity = call.backend.email_identities.get(domain)
+    if identity is None or not identities.verified(call, identity):
+        raise bad_request(f"Domain <{domain}> is not verified under this account.")
+
+
 def create(call: Call) -> dict[str, Any]:
-    name = call.params["ConfigurationSetName"]
+    name = check_name("ConfigurationSetName", call.params["ConfigurationSetName"])
     if name in call.backend.config_sets:
         raise already_exists(f"Configuration set {name}")
+    check_tags(call.params.get("Tags") or [])
+    if call.params.get("SuppressionOptions") == {}:
+        raise ApiFailure(500, "InternalFailure", "An internal failure has occurred.")
+    groups: dict[str, Any] = {g: dict(v) for g, v in DEFAULTS.items()}
+    for group in GROUPS:
+        if group in call.params:
+            kept = _group(call, group, dict(call.params[group]))
+            if kept is not None:
+                groups[group] = kept
     call.backend.config_sets[name] = ConfigurationSet(name)
-    groups = {g: dict(v) for g, v in DEFAULTS.items()}
-    groups.update({g: call.params[g] for g in GROUPS if call.params.get(g)})
     call.extras.groups[name] = groups
     call.extras.destinations[name] = {}
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
@@ -93,15 +145,20 @@ def put_group(call: Call) -> dict[str, Any]:
     name = _name(call)
     group, key = PUTS[call.operation]
     value = (
-        call.params.get("VdmOptions", {})
+        call.params.get("VdmOptions") or {}
         if group == "VdmOptions"
         else {k: v for k, v in call.params.items() if k != "ConfigurationSetName"}
     )
     groups = call.extras.groups.setdefault(name, {})
-    if (key and key not in value) or not value:
+    kept = (
+        None if key and key not in call.params and key not in value else _group(call, group, value)
+    )
+    if group == "TrackingOptions" and kept is None and value.get("HttpsPolicy"):
+        raise bad_request("CustomRedirectDomain must be specified.")
+    if kept is None:
         groups.pop(group, None)
     else:
-        groups[group] = value
+        groups[group] = kept
     return {}
 
 
@@ -109,9 +166,16 @@ def _definition(call: Call) -> dict[str, Any]:
     definition = dict(call.params.get("EventDestination") or {})
     chosen = [t for t in DESTINATION_TYPES if t in definition]
     if len(chosen) != 1:
-        raise bad_request("An event destination needs exactly one destination type.")
+        raise bad_request(
+            "Please provide only one destination with each request. Either a Firehose "
+            "Destination or a Cloudwatch Destination or an SNS Destination or an EventBridge "
+            "Destination."
+        )
     if not definition.get("MatchingEventTypes"):
         raise bad_request("MatchingEventTypes must not be empty.")
+    bus = (definition.get("EventBridgeDestination") or {}).get("EventBusArn", "")
+    if chosen == ["EventBridgeDestination"] and not bus.endswith(":event-bus/default"):
+        raise bad_request("Only the default event bus is supported.")
     definition.setdefault("Enabled", False)
     return definition
 
@@ -123,9 +187,13 @@ def get_destinations(call: Call) -> dict[str, Any]:
 
 def create_destination(call: Call) -> dict[str, Any]:
     destinations = call.extras.destinations.setdefault(_name(call), {})
-    name = call.params["EventDestinationName"]
+    name = check_name("EventDestinationName", call.params["EventDestinationName"])
     if name in destinations:
         raise already_exists(f"Event destination {name}")
+    if len(destinations) >= MAX_DESTINATIONS:
+        raise ApiFailure(
+            400, "LimitExceededException", "A configuration set has at most 10 destinations."
+        )
     destinations[name] = _definition(call)
     return {}
 

@@ -1,8 +1,11 @@
 """Contact lists and their topics, on moto's ContactList objects.
 
 moto 5.2.1 has no UpdateContactList, stores the Description "None" when none is given, returns
-creation-time tags, and allows any number of lists. SES allows one contact list per account:
-a second CreateContactList is answered LimitExceededException, as SES documents.
+creation-time tags, and allows any number of lists. SES allows one contact list per account
+and 20 topics a list (developer guide, "Using list management"); a second list is answered
+BadRequestException "A maximum of 1 Lists allowed per account." — not the LimitExceeded the
+model lists — as another emulator's authors recorded against live SES, with the messages for
+names, descriptions (500 characters) and display names (128) used here.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from typing import Any
 
 from moto.ses.models import ContactList
 
-from .state import ApiFailure, Call, already_exists, not_found, page
+from .state import ApiFailure, Call, already_exists, bad_request, check_name, page
+from .tags import check_tags
+
+MAX_TOPICS = 20
 
 ARN_TYPE = "contact-list"
 
@@ -21,17 +27,33 @@ def _list(call: Call) -> Any:
     name = call.params["ContactListName"]
     found = call.backend.contacts_lists.get(name)
     if found is None:
-        raise not_found(f"Contact list {name}")
+        raise ApiFailure(404, "NotFoundException", f"List with name: {name} doesn't exist.")
     return found
 
 
+def _topics(call: Call) -> list[dict[str, Any]]:
+    """The topics of a create or update, checked as SES checks them."""
+    topics = list(call.params.get("Topics") or [])
+    if len(topics) > MAX_TOPICS:
+        raise bad_request(f"Maximum of <{MAX_TOPICS}> topics allowed per ContactList")
+    names = [check_name("TopicName", t["TopicName"]) for t in topics]
+    if len(set(names)) != len(names):
+        raise bad_request("Duplicate topic names are not allowed within a List.")
+    if any(len(t.get("DisplayName", "")) > 128 for t in topics):
+        raise bad_request("Topic DisplayName can contain up to <128> characters.")
+    if len(call.params.get("Description") or "") > 500:
+        raise bad_request("List description can contain up to 500 characters.")
+    return topics
+
+
 def create(call: Call) -> dict[str, Any]:
-    name = call.params["ContactListName"]
+    name = check_name("ContactListName", call.params["ContactListName"])
+    if call.backend.contacts_lists:  # checked before AlreadyExists, as SES does
+        raise bad_request("A maximum of 1 Lists allowed per account.")
     if name in call.backend.contacts_lists:
         raise already_exists(f"Contact list {name}")
-    if call.backend.contacts_lists:
-        raise ApiFailure(400, "LimitExceededException", "An account can have one contact list.")
-    contact_list = ContactList(name, "", list(call.params.get("Topics") or []))
+    check_tags(call.params.get("Tags") or [])
+    contact_list = ContactList(name, "", _topics(call))
     contact_list.description = call.params.get("Description")
     call.backend.contacts_lists[name] = contact_list
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
@@ -54,7 +76,7 @@ def get(call: Call) -> dict[str, Any]:
 
 def update(call: Call) -> dict[str, Any]:
     found = _list(call)
-    found.topics = list(call.params.get("Topics") or [])
+    found.topics = _topics(call)
     found.description = call.params.get("Description")
     found.updated = time.time()
     return {}

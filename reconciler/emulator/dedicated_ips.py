@@ -2,14 +2,17 @@
 
 IPs cannot be created through the API, only leased; tests lease them with the control
 endpoint POST /_sesctl/dedicated-ips {"ips": [...], "region": "..."}. A new lease is in no
-pool, warm-up IN_PROGRESS at 0 %; setting 100 % marks warm-up DONE.
+pool, warm-up IN_PROGRESS at 0 %; setting 100 % marks warm-up DONE. A MANAGED pool's IPs are
+chosen by SES (API reference, DedicatedIpPool.ScalingMode), so none can be moved into one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .state import Call, not_found, page
+from .state import Call, bad_request, not_found, page
+
+DEFAULT_POOL = "ses-default-dedicated-pool"
 
 
 def lease(call: Call, ips: list[str]) -> None:
@@ -41,8 +44,14 @@ def list_all(call: Call) -> dict[str, Any]:
 
 def put_in_pool(call: Call) -> dict[str, Any]:
     found, pool = _ip(call), call.params["DestinationPoolName"]
-    if pool not in call.backend.dedicated_ip_pools:
+    if pool == DEFAULT_POOL:  # back to the account's default pool, which is no pool of its own
+        found.pop("PoolName", None)
+        return {}
+    target = call.backend.dedicated_ip_pools.get(pool)
+    if target is None:
         raise not_found(f"Dedicated IP pool {pool}")
+    if target.scaling_mode == "MANAGED":  # SES picks a managed pool's IPs itself
+        raise bad_request(f"Pool {pool} is managed by SES: dedicated IPs cannot be moved into it.")
     found["PoolName"] = pool
     return {}
 

@@ -1,12 +1,23 @@
 """SendEmail and SendBulkEmail (moto 5.2.1 has neither for templated content).
 
+What SES checks before it accepts a message, in this order (developer guide, "Amazon SES
+sandbox", "Managing your sending quotas", "Troubleshooting error messages"; SES v2 API
+reference, SendEmail errors):
+- the sender (its address, its domain or a parent domain) is a verified identity, else 400
+  MessageRejected "Email address is not verified. The following identities failed the check
+  in region US-EAST-1: …";
+- in the sandbox, so is every recipient, except the mailbox simulator's addresses;
+- sending is enabled for the account and the configuration set (400 SendingPausedException),
+  and the configuration set exists (404 NotFoundException);
+- the account's maximum send rate and 24-hour quota count recipients, not messages; past
+  either, TooManyRequestsException "Maximum sending rate exceeded." / "Daily message quota
+  exceeded." (SendBulkEmail answers the daily quota entry by entry, as SES does). Mail to the
+  mailbox simulator counts against the rate, not the daily quota.
+
 Templated sends render with SES's rules: a variable the data lacks makes the message a
 rendering failure — SES still answers with a MessageId but never delivers it, so it is kept
-with `delivered: false`. No identity verification is applied. Bulk entries past the 24-hour
-quota are answered ACCOUNT_DAILY_QUOTA_EXCEEDED, entry by entry, as SES does. A maximum send
-rate (`sesctl emulator --max-send-rate N` or POST /_sesctl/send-quota) is enforced strictly — SES
-tolerates short bursts, the emulator does not: a call that would exceed N recipients in the last
-second is answered TooManyRequestsException "Maximum sending rate exceeded." as SES does.
+with `delivered: false`. The maximum send rate (`sesctl emulator --max-send-rate N` or POST
+/_sesctl/send-quota) is enforced strictly — SES tolerates short bursts, the emulator does not.
 Tests read every accepted message at GET /_sesctl/messages, each with `accepted_at` (the
 emulator's monotonic clock, in seconds) to check the rate.
 """
@@ -17,11 +28,23 @@ import itertools
 import json
 import os
 import time
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from ..handlebars import MissingVariableError, TemplateSyntaxError, parse, render
+from ..handlebars import (
+    Block,
+    MissingVariableError,
+    PartialCall,
+    TemplateSyntaxError,
+    parse,
+    render,
+)
+from . import account, identities
 from .state import ApiFailure, Call, bad_request, not_found
+
+SIMULATOR = "@simulator.amazonses.com"
+DAY = 24 * 3600.0
 
 _RUN = os.urandom(8).hex()
 _SERIAL = itertools.count(1)
@@ -85,6 +108,7 @@ def _addresses(destination: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
 
 def _template(call: Call, spec: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
     if spec.get("TemplateContent"):
+        _only_substitutions(spec["TemplateContent"])
         return None, spec["TemplateContent"]
     name = spec.get("TemplateName") or (spec.get("TemplateArn") or "").rsplit("/", 1)[-1]
     template = call.extras.templates.get(name)
@@ -93,16 +117,31 @@ def _template(call: Call, spec: dict[str, Any]) -> tuple[str | None, dict[str, s
     return name, template.content
 
 
+def _only_substitutions(content: dict[str, str]) -> None:
+    """A template given inline "supports only simple substitutions" (API reference,
+    EmailTemplateContent in a send); SES answers the rest with 400 (seen in the AWS SDK for
+    JavaScript's issue tracker: "Template contains unsupported operations.")."""
+    for source in content.values():
+        try:
+            parsed = _parsed(source)
+        except TemplateSyntaxError:
+            continue  # a rendering failure, as for a stored template
+        if parsed.partials or any(isinstance(n, Block | PartialCall) for n in parsed.body):
+            raise bad_request("Template contains unsupported operations.")
+
+
 @lru_cache(maxsize=64)
 def _parsed(source: str) -> Any:
     """Templates are parsed once, not once per recipient."""
     return parse(source)
 
 
-def _render(content: dict[str, str], data: dict[str, Any]) -> tuple[str, bool]:
+def _render(
+    content: dict[str, str], data: dict[str, Any], supplied: dict[str, str] | None = None
+) -> tuple[str, bool]:
     """The rendered subject, and whether every part rendered (else: a rendering failure)."""
     try:
-        parts = {k: render(_parsed(v), data) for k, v in content.items() if v}
+        parts = {k: render(_parsed(v), data, supplied=supplied) for k, v in content.items() if v}
     except (MissingVariableError, TemplateSyntaxError):
         return content.get("Subject", ""), False
     return parts.get("Subject", ""), True
@@ -119,17 +158,88 @@ def _take(call: Call, recipients: int) -> float:
 
     Returns the monotonic time they were accepted.
     """
-    quota = call.extras.account["SendQuota"]
-    now = time.monotonic()
-    recent = getattr(call.extras, "sent_window", [])  # absent in state saved by older versions
-    window = [(t, n) for t, n in recent if now - t < 1.0]
-    limit = quota["MaxSendRate"]
-    if limit > 0 and sum(n for _, n in window) + recipients > limit:
-        call.extras.sent_window = window
+    limit = call.extras.account["SendQuota"]["MaxSendRate"]
+    window, now = call.extras.rate_window, time.monotonic()
+    if limit > 0 and window.count(now) + recipients > limit:
         raise ApiFailure(429, "TooManyRequestsException", "Maximum sending rate exceeded.")
-    call.extras.sent_window = [*window, (now, recipients)]
-    quota["SentLast24Hours"] += recipients
+    window.add(now, recipients)
     return now
+
+
+def sent_last_24_hours(call: Call) -> float:
+    """Recipients counted against the daily quota over the last 24 hours (a rolling window)."""
+    return float(call.extras.day_window.count(time.time()))
+
+
+def _quota_left(call: Call) -> float:
+    """How many more recipients the 24-hour quota allows (-1 as Max24HourSend: no limit)."""
+    maximum = call.extras.account["SendQuota"]["Max24HourSend"]
+    return float("inf") if maximum < 0 else maximum - sent_last_24_hours(call)
+
+
+def _counted(addresses: tuple[str, ...]) -> int:
+    """Recipients that count against the daily quota: all but the mailbox simulator's."""
+    return sum(not _bare(a).lower().endswith(SIMULATOR) for a in addresses)
+
+
+def _bare(address: str) -> str:
+    return parseaddr(address)[1] or address
+
+
+def _unverified(call: Call, addresses: list[str]) -> ApiFailure:
+    failed = []
+    for address in addresses:
+        failed += [address] if _bare(address) == address else [address, _bare(address)]
+    region = call.region.upper()
+    return ApiFailure(
+        400,
+        "MessageRejected",
+        "Email address is not verified. The following identities failed the check in region "
+        f"{region}: {', '.join(failed)}",
+    )
+
+
+def _check_sender(call: Call) -> None:
+    """The sender must be verified, sending enabled, and the configuration set must exist."""
+    sender = call.params.get("FromEmailAddress") or ""
+    if identities.covering(call, _bare(sender)) is None:
+        raise _unverified(call, [sender])
+    if not call.extras.account.get("SendingEnabled", True):
+        raise ApiFailure(400, "SendingPausedException", "Sending is paused for this account.")
+    name = call.params.get("ConfigurationSetName")
+    if name:
+        if name not in call.backend.config_sets:
+            raise not_found(f"Configuration set {name}")
+        sending = call.extras.groups.get(name, {}).get("SendingOptions") or {}
+        if not sending.get("SendingEnabled", True):
+            raise ApiFailure(
+                400, "SendingPausedException", f"Sending is paused for configuration set {name}."
+            )
+
+
+def _unverified_recipients(call: Call, addresses: tuple[str, ...]) -> list[str]:
+    """In the sandbox, recipients that are neither verified nor the mailbox simulator."""
+    if not account.in_sandbox(call):
+        return []
+    return [
+        a
+        for a in addresses
+        if not _bare(a).lower().endswith(SIMULATOR) and identities.covering(call, _bare(a)) is None
+    ]
+
+
+def _list_management(call: Call) -> dict[str, str] | None:
+    """What SES fills in when a send names a contact list: {{amazonSESUnsubscribeUrl}}
+    ("Using list management", developer guide; SendBulkEmail has no list management)."""
+    options = call.params.get("ListManagementOptions")
+    if not options:
+        return None
+    name = options["ContactListName"]
+    if name not in call.backend.contacts_lists:
+        raise ApiFailure(404, "NotFoundException", f"List with name: {name} doesn't exist.")
+    topic = options.get("TopicName") or ""
+    url = f"https://unsubscribe.emulator.invalid/{call.region}/{name}/{topic}"
+    return {"amazonSESUnsubscribeUrl": url}
 
 
 def send_email(call: Call) -> dict[str, Any]:
@@ -137,7 +247,16 @@ def send_email(call: Call) -> dict[str, Any]:
     recipients = _count(destination)
     if recipients > 50:
         raise ApiFailure(400, "MessageRejected", "Recipient count exceeds 50.")
+    _check_sender(call)
+    everyone = tuple(a for group in _addresses(destination) for a in group)
+    refused = _unverified_recipients(call, everyone)
+    if refused:
+        raise _unverified(call, refused)
+    counted = _counted(everyone)
+    if counted > _quota_left(call):
+        raise ApiFailure(429, "TooManyRequestsException", "Daily message quota exceeded.")
     accepted = _take(call, recipients)
+    call.extras.day_window.add(time.time(), counted)
     name = data = subject = None
     delivered, attachments = True, []
     if "Template" in content:
@@ -145,7 +264,7 @@ def send_email(call: Call) -> dict[str, Any]:
         name, template = _template(call, spec)
         data = spec.get("TemplateData") or "{}"
         try:
-            subject, delivered = _render(template, json.loads(data))
+            subject, delivered = _render(template, json.loads(data), _list_management(call))
         except json.JSONDecodeError:
             raise bad_request("TemplateData is not valid JSON.") from None
         attachments = spec.get("Attachments") or []
@@ -169,18 +288,27 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     spec = (call.params.get("DefaultContent") or {}).get("Template") or {}
     name, template = _template(call, spec)
     default = json.loads(spec.get("TemplateData") or "{}")
+    _check_sender(call)
     counts = [_count(e.get("Destination") or {}) for e in entries]
     accepted = _take(call, sum(counts))
-    quota = call.extras.account["SendQuota"]
-    sent_before = quota["SentLast24Hours"] - sum(counts)
+    left = _quota_left(call)
+    day = 0
     messages, results = _messages(call), []
-    for entry, recipients in zip(entries, counts, strict=True):
+    for entry in entries:
         destination = entry.get("Destination") or {}
-        sent_before += recipients
-        if 0 <= quota["Max24HourSend"] < sent_before:
+        everyone = tuple(a for group in _addresses(destination) for a in group)
+        refused = _unverified_recipients(call, everyone)
+        if refused:
+            error = _unverified(call, refused).message
+            results.append({"Status": "MESSAGE_REJECTED", "Error": error})
+            continue
+        counted = _counted(everyone)
+        if counted > left:
             error = "Daily message quota exceeded."
             results.append({"Status": "ACCOUNT_DAILY_QUOTA_EXCEEDED", "Error": error})
             continue
+        left -= counted
+        day += counted
         replacement = (entry.get("ReplacementEmailContent") or {}).get("ReplacementTemplate") or {}
         text = replacement.get("ReplacementTemplateData") or "{}"
         data = {**default, **json.loads(text)}
@@ -191,6 +319,7 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
         )  # fmt: skip
         messages.append(message)
         results.append({"Status": "SUCCESS", "MessageId": message.message_id})
+    call.extras.day_window.add(time.time(), day)
     return {"BulkEmailEntryResults": results}
 
 

@@ -37,7 +37,7 @@ from . import (
     templates,
 )
 from .hardness import Hardness
-from .state import ApiFailure, Call
+from .state import ApiFailure, Call, Settings
 
 HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
     **account.HANDLERS,
@@ -69,9 +69,13 @@ class Extensions:
     """WSGI middleware in front of moto's server app."""
 
     def __init__(
-        self, moto_app: Callable[..., Iterable[bytes]], hardness: Hardness | None = None
+        self,
+        moto_app: Callable[..., Iterable[bytes]],
+        hardness: Hardness | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.moto_app = moto_app
+        self.settings = settings or Settings()
         self.lock = threading.RLock()
         self.calls: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
@@ -121,7 +125,7 @@ class Extensions:
         if not ours:  # "lost": moto does the work, the answer never arrives
             list(self.moto_app(environ, _ignore))
             return _cut(environ, start_response)
-        call = Call(operation, _region(environ), params)
+        call = Call(operation, _region(environ), params, self.settings)
         handler = tags.get_resources if operation == "GetResources" else HANDLERS[operation]
         try:
             with self.lock:
@@ -145,87 +149,143 @@ class Extensions:
     def _control(
         self, method: str, path: str, body: bytes, start: StartResponse
     ) -> Iterable[bytes]:
+        control = CONTROLS.get((method, path))
+        if control is None:
+            return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})
+        request = _json(body)
         with self.lock:
-            if path == "/_sesctl/calls" and method == "GET":
-                return _respond(
-                    start,
-                    200,
-                    {
-                        "calls": dict(self.calls),
-                        "throttled": dict(self.throttled),
-                        "faulted": dict(self.faulted),
-                    },
-                )
-            if path == "/_sesctl/calls" and method == "DELETE":
-                self.calls.clear()
-                self.throttled.clear()
-                self.faulted.clear()
-                return _respond(start, 200, {})
-            if path == "/_sesctl/send-quota" and method == "POST":
-                request = _json(body)
-                sending.set_quota(Call("SetQuota", request.get("region", "us-east-1"), {}), request)
-                return _respond(start, 200, {})
-            if path == "/_sesctl/messages" and method == "GET":
-                call = Call("ListMessages", "us-east-1", {})
-                return _respond(start, 200, {"messages": sending.all_messages(call)})
-            if path == "/_sesctl/faults" and method == "POST":
-                rule = _json(body)
-                self.faults[rule["operation"]] = Fault(
-                    rule.get("code", "InternalFailure"),
-                    int(rule.get("status", 500)),
-                    rule.get("message", "injected fault"),
-                    rule.get("count"),
-                )
-                return _respond(start, 200, {})
-            if path == "/_sesctl/faults" and method == "DELETE":
-                self.faults.clear()
-                return _respond(start, 200, {})
-            if path == "/_sesctl/dedicated-ips" and method == "POST":
-                request = _json(body)
-                call = Call("LeaseDedicatedIps", request.get("region", "us-east-1"), {})
-                dedicated_ips.lease(call, list(request["ips"]))
-                return _respond(start, 200, {})
-            if path == "/_sesctl/suppressions" and method == "POST":
-                request = _json(body)
-                call = Call("SeedSuppressions", request.get("region", "us-east-1"), {})
-                suppressions.seed(call, dict(request["entries"]))
-                return _respond(start, 200, {})
-            if path == "/_sesctl/verify" and method == "POST":
-                request = _json(body)
-                call = Call("VerifyIdentities", request.get("region", "us-east-1"), {})
-                try:
-                    identities.verify(call, list(request["identities"]))
-                except ApiFailure as failure:
-                    return _respond(start, 404, {"message": failure.message})
-                return _respond(start, 200, {})
-            if path == "/_sesctl/hardness" and method == "GET":
-                return _respond(start, 200, self.hardness.to_json())
-            if path == "/_sesctl/hardness" and method == "POST":
-                self.hardness = Hardness.from_json(_json(body))
-                return _respond(start, 200, self.hardness.to_json())
-            if path == "/_sesctl/seed" and method == "POST":
-                request = _json(body)
-                return _respond(start, 200, seed(request.get("region", "us-east-1"), request))
-            if path == "/_sesctl/reset" and method == "POST":
-                BackendDict.reset()
-                self.faults.clear()
-                self.calls.clear()
-                self.throttled.clear()
-                self.faulted.clear()
-                self.hardness = Hardness()
-                return _respond(start, 200, {})
-        return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})
+            try:
+                return _respond(start, 200, control(self, request))
+            except ApiFailure as failure:
+                return _respond(start, failure.status, {"message": failure.message})
+
+    def call(self, operation: str, request: dict[str, Any]) -> Call:
+        """A Call for a control endpoint, in the request's region (default us-east-1)."""
+        return Call(operation, request.get("region", "us-east-1"), {}, self.settings)
+
+
+# --- control endpoints (/_sesctl/…): test and operator controls, documented in the README ---
+
+Control = Callable[[Extensions, dict[str, Any]], dict[str, Any]]
+
+
+def _calls(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "calls": dict(ext.calls),
+        "throttled": dict(ext.throttled),
+        "faulted": dict(ext.faulted),
+    }
+
+
+def _clear_calls(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    ext.calls.clear()
+    ext.throttled.clear()
+    ext.faulted.clear()
+    return {}
+
+
+def _send_quota(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    sending.set_quota(ext.call("SetQuota", request), request)
+    return {}
+
+
+def _messages(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    return {"messages": sending.all_messages(ext.call("ListMessages", request))}
+
+
+def _add_fault(ext: Extensions, rule: dict[str, Any]) -> dict[str, Any]:
+    ext.faults[rule["operation"]] = Fault(
+        rule.get("code", "InternalFailure"),
+        int(rule.get("status", 500)),
+        rule.get("message", "injected fault"),
+        rule.get("count"),
+    )
+    return {}
+
+
+def _clear_faults(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    ext.faults.clear()
+    return {}
+
+
+def _lease_ips(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    dedicated_ips.lease(ext.call("LeaseDedicatedIps", request), list(request["ips"]))
+    return {}
+
+
+def _suppress(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    suppressions.seed(ext.call("SeedSuppressions", request), dict(request["entries"]))
+    return {}
+
+
+def _verify(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    identities.verify(ext.call("VerifyIdentities", request), list(request["identities"]))
+    return {}
+
+
+def _verification(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    after = request.get("after_seconds")
+    ext.settings.verify_after = None if after is None else float(after)
+    return {"after_seconds": ext.settings.verify_after}
+
+
+def _sandbox(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    account.move_to_sandbox(ext.call("SetSandbox", request), bool(request.get("sandbox", True)))
+    return {}
+
+
+def _get_hardness(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    return ext.hardness.to_json()
+
+
+def _set_hardness(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    ext.hardness = Hardness.from_json(request)
+    return ext.hardness.to_json()
+
+
+def _seed(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    return seed(ext.call("Seed", request), request)
+
+
+def _reset(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    BackendDict.reset()
+    ext.faults.clear()
+    _clear_calls(ext, {})
+    ext.hardness = Hardness()
+    return {}
+
+
+CONTROLS: dict[tuple[str, str], Control] = {
+    ("GET", "/_sesctl/calls"): _calls,
+    ("DELETE", "/_sesctl/calls"): _clear_calls,
+    ("POST", "/_sesctl/send-quota"): _send_quota,
+    ("GET", "/_sesctl/messages"): _messages,
+    ("POST", "/_sesctl/faults"): _add_fault,
+    ("DELETE", "/_sesctl/faults"): _clear_faults,
+    ("POST", "/_sesctl/dedicated-ips"): _lease_ips,
+    ("POST", "/_sesctl/suppressions"): _suppress,
+    ("POST", "/_sesctl/verify"): _verify,
+    ("POST", "/_sesctl/verification"): _verification,
+    ("POST", "/_sesctl/sandbox"): _sandbox,
+    ("GET", "/_sesctl/hardness"): _get_hardness,
+    ("POST", "/_sesctl/hardness"): _set_hardness,
+    ("POST", "/_sesctl/seed"): _seed,
+    ("POST", "/_sesctl/reset"): _reset,
+}
 
 
 THROTTLED = ApiFailure(429, "TooManyRequestsException", "Too many requests.")
 INTERNAL = ApiFailure(500, "InternalServiceErrorException", "Internal service error.")
 
 
-def seed(region: str, request: dict[str, Any]) -> dict[str, Any]:
+def seed(base: Call, request: dict[str, Any]) -> dict[str, Any]:
     """Run `calls` straight through the handlers (no rate, no faults, not counted): fills an
     account fast for benchmarks and tests. Answers how many ran."""
     for item in request.get("calls", []):
-        HANDLERS[item["operation"]](Call(item["operation"], region, dict(item.get("params", {}))))
+        operation = item["operation"]
+        HANDLERS[operation](
+            Call(operation, base.region, dict(item.get("params", {})), base.settings)
+        )
     return {"ran": len(request.get("calls", []))}
 
 

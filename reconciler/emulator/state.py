@@ -8,8 +8,9 @@ that same backend, so it is reset and persisted with it.
 
 from __future__ import annotations
 
-import copy
+import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,10 +38,56 @@ def bad_request(message: str) -> ApiFailure:
     return ApiFailure(400, "BadRequestException", message)
 
 
+# Names SES accepts for sets, templates, contact lists, topics, destinations and policies: up
+# to 64 letters, digits, '_' and '-' (API reference, CreateConfigurationSet; developer guide,
+# "Service quotas"). Pools: lower case only (CloudFormation's AWS::SES::DedicatedIpPool).
+NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+POOL_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+def check_name(what: str, value: str, pattern: re.Pattern[str] = NAME) -> str:
+    if not pattern.fullmatch(value):
+        raise bad_request(
+            f"{what} can contain up to 64 characters. Only alphanumeric characters, "
+            "underscores(_) and hyphens(-) are allowed."
+        )
+    return value
+
+
 @dataclass
 class Template:
     content: dict[str, str]
     created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Window:
+    """Recipients counted over the last `span` seconds of a clock, with a running total."""
+
+    span: float
+    entries: deque[tuple[float, int]] = field(default_factory=deque)
+    total: int = 0
+
+    def count(self, now: float) -> int:
+        while self.entries and self.entries[0][0] <= now - self.span:
+            self.total -= self.entries.popleft()[1]
+        return self.total
+
+    def add(self, now: float, recipients: int) -> None:
+        if recipients:
+            self.entries.append((now, recipients))
+            self.total += recipients
+
+
+@dataclass
+class Settings:
+    """How the emulator stands in for what SES learns outside the API: whether a new account
+    is in the sandbox, and when an identity's DNS records (or confirmation link) are seen."""
+
+    sandbox: bool = False
+    # Seconds from CreateEmailIdentity to verified, as if its DNS records were published at
+    # once; None: identities verify only through POST /_sesctl/verify.
+    verify_after: float | None = None
 
 
 @dataclass
@@ -50,23 +97,33 @@ class Extras:
     templates: dict[str, Template] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # set → option groups
     destinations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    account: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(NEW_ACCOUNT))
+    account: dict[str, Any] = field(default_factory=lambda: new_account(sandbox=False))
     ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
     suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)  # suppression list
-    sent_window: list[tuple[float, int]] = field(default_factory=list)  # (time, recipients)
+    # Recipients of the last second (monotonic clock: the rate) and of the last 24 hours
+    # (wall clock: the daily quota, kept across restarts of --local).
+    rate_window: Window = field(default_factory=lambda: Window(1.0))
+    day_window: Window = field(default_factory=lambda: Window(24 * 3600.0))
 
 
-# A new account as SES answers GetAccount once out of the sandbox, with SES's default
-# production quotas (50,000 a day, 14 recipients a second).
-NEW_ACCOUNT: dict[str, Any] = {
-    "DedicatedIpAutoWarmupEnabled": False,
-    "EnforcementStatus": "HEALTHY",
-    "ProductionAccessEnabled": True,
-    "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": 14.0, "SentLast24Hours": 0.0},
-    "SendingEnabled": True,
-    "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
-    "VdmAttributes": {"VdmEnabled": "DISABLED"},
-}
+# Quotas: a sandbox account sends 200 messages a day at 1 a second; production access
+# starts at 50,000 a day and 14 a second (developer guide, "Service quotas" and "Request
+# production access").
+SANDBOX_QUOTA = {"Max24HourSend": 200.0, "MaxSendRate": 1.0}
+PRODUCTION_QUOTA = {"Max24HourSend": 50000.0, "MaxSendRate": 14.0}
+
+
+def new_account(sandbox: bool) -> dict[str, Any]:
+    """GetAccount of a new account. VdmAttributes are absent until VDM is configured."""
+    quota = SANDBOX_QUOTA if sandbox else PRODUCTION_QUOTA
+    return {
+        "DedicatedIpAutoWarmupEnabled": False,
+        "EnforcementStatus": "HEALTHY",
+        "ProductionAccessEnabled": not sandbox,
+        "SendQuota": {**quota, "SentLast24Hours": 0.0},
+        "SendingEnabled": True,
+        "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+    }
 
 
 @dataclass
@@ -76,6 +133,7 @@ class Call:
     operation: str
     region: str
     params: dict[str, Any]
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def backend(self) -> Any:
@@ -85,7 +143,7 @@ class Call:
     def extras(self) -> Extras:
         backend = self.backend
         if not hasattr(backend, "sesctl_extras"):
-            backend.sesctl_extras = Extras()
+            backend.sesctl_extras = Extras(account=new_account(self.settings.sandbox))
         return backend.sesctl_extras
 
     def arn(self, resource_type: str, name: str) -> str:
@@ -96,6 +154,7 @@ class Call:
         return sorted(found.get("Tags", []), key=lambda t: t["Key"])
 
     def set_tags(self, resource_type: str, name: str, tags: list[dict[str, str]] | None) -> None:
+        """Tags given at creation: the create handler checks them first (check_tags)."""
         if tags:
             self.backend.tagger.tag_resource(self.arn(resource_type, name), tags)
 

@@ -1,10 +1,25 @@
-"""Email templates (moto 5.2.1 has none in SES v2): content, tags, pagination."""
+"""Email templates (moto 5.2.1 has none in SES v2): content, tags, pagination.
+
+Names are up to 64 letters, digits, '_' and '-' (CloudFormation, AWS::SES::Template); a
+template is at most 500 KB (developer guide, "Service quotas").
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .state import Call, Template, already_exists, not_found, page
+from .state import Call, Template, already_exists, bad_request, check_name, not_found, page
+from .tags import check_tags
+
+MAX_BYTES = 500 * 1024
+
+
+def _content(call: Call) -> dict[str, str]:
+    content = dict(call.params["TemplateContent"])
+    if sum(len(str(v).encode()) for v in content.values()) > MAX_BYTES:
+        raise bad_request("Template exceeds the maximum size of 500 KB.")
+    return content
+
 
 ARN_TYPE = "template"
 
@@ -18,10 +33,11 @@ def _template(call: Call) -> tuple[str, Template]:
 
 
 def create(call: Call) -> dict[str, Any]:
-    name = call.params["TemplateName"]
+    name = check_name("TemplateName", call.params["TemplateName"])
     if name in call.extras.templates:
         raise already_exists(f"Template {name}")
-    call.extras.templates[name] = Template(dict(call.params["TemplateContent"]))
+    check_tags(call.params.get("Tags") or [])
+    call.extras.templates[name] = Template(_content(call))
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
     return {}
 
@@ -37,7 +53,7 @@ def get(call: Call) -> dict[str, Any]:
 
 def update(call: Call) -> dict[str, Any]:
     _, template = _template(call)
-    template.content = dict(call.params["TemplateContent"])
+    template.content = _content(call)
     return {}
 
 

@@ -2,6 +2,11 @@
 
 Only the fields the file names are managed. Each group has its own Put call; VDM attributes
 and account details are written whole, so apply overlays the file on the live values.
+
+GetAccount omits VdmAttributes until VDM was first configured, and returns the dashboard and
+guardian attributes only while VdmEnabled is ENABLED (each DISABLED unless set). So an absent
+block reads as `vdm_enabled: DISABLED`, and the file may name the sub-attributes only with
+`vdm_enabled: ENABLED` (config.py refuses the rest with file:line).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ class AccountSettings:
         answer = client.call("GetAccount")
         details = answer.get("Details") or {}
         reasons = (answer.get("SuppressionAttributes") or {}).get("SuppressedReasons")
-        vdm = from_api(answer.get("VdmAttributes")) or None
+        vdm = from_api(answer.get("VdmAttributes")) or {"vdm_enabled": "DISABLED"}
         return {
             "sending_enabled": answer.get("SendingEnabled"),
             "suppression_attributes": {"suppressed_reasons": sorted(reasons or [])},

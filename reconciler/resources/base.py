@@ -25,6 +25,8 @@ class Context:
     stack: str
     tags: dict[str, str] = field(default_factory=dict)
     allow_takeover: bool = False
+    # Identities SES has verified, among those the file needs verified (tracking domains).
+    verified: frozenset[str] = frozenset()
 
 
 # --- naming -----------------------------------------------------------------------------------
@@ -139,7 +141,11 @@ def field_changes(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[F
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == {}
+    """Nothing, as SES may say it: absent, null, "", or a mapping of nothing (an option group
+    whose members are all unset). A list is never empty here: [] can mean something."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    return value is None or value == ""
 
 
 def update_or_nothing(
@@ -174,8 +180,17 @@ def lifecycle(
 
 
 def authoritative(model: BaseModel | None, *keys: str) -> frozenset[str]:
-    """The collections among `keys` that the file lists: present means authoritative."""
-    return frozenset(k for k in keys if model is not None and getattr(model, k) is not None)
+    """The collections among `keys` that the file names: present (even as null, meaning
+    none) means authoritative; absent means not managed."""
+    return frozenset(k for k in keys if model is not None and k in model.model_fields_set)
+
+
+def listed(model: BaseModel, key: str) -> Any:
+    """A collection the file names (null: named as empty), or None when the file leaves it out."""
+    if key not in model.model_fields_set:
+        return None
+    value = getattr(model, key)
+    return {} if value is None else value
 
 
 def read_or_none(client: Sesv2, operation: str, **params: Any) -> dict[str, Any] | None:

@@ -2,7 +2,14 @@
 
 Each option group is written whole by its own Put…Options call, so apply reads the live group
 and overlays what the file names (read-modify-write): a field the file leaves out keeps its
-live value. Event destinations are changes of their own (see event_destinations.py).
+live value. A group's key member written as null (`suppressed_reasons`, `custom_redirect_domain`,
+`archive_arn`) unsets the whole group, as a Put without that member does in SES. Event
+destinations are changes of their own (see event_destinations.py).
+
+SES refuses a custom redirect domain that is not a verified identity ("Configuring custom
+domains to handle open and click tracking", developer guide). A new domain verifies only once
+its DNS records are published, so the tracking options wait: the plan shows them held, apply
+writes everything else, and the first apply after verification writes them.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from .base import (
     field_changes,
     from_api,
     lifecycle,
+    listed,
     managed,
     pascal,
     read_or_none,
@@ -42,6 +50,12 @@ from .base import (
 
 KIND = "configuration_set"
 
+# option group → the member whose null unsets the group (a Put without it removes the group)
+KEY_MEMBERS = {
+    "suppression_options": "suppressed_reasons",
+    "tracking_options": "custom_redirect_domain",
+    "archiving_options": "archive_arn",
+}
 # option group → (its model, the Put operation that writes it whole)
 GROUPS: dict[str, tuple[type[BaseModel], str]] = {
     "delivery_options": (DeliveryOptions, "PutConfigurationSetDeliveryOptions"),
@@ -93,6 +107,9 @@ class ConfigurationSets:
     def desired(self, model: ConfigurationSet, ctx: Context) -> dict[str, Any]:
         data = managed(model)
         want = {g: normalise_group(g, data[g]) for g in GROUPS if g in data}
+        for group, member in KEY_MEMBERS.items():
+            if member in (want.get(group) or {}) and want[group][member] is None:
+                want[group] = None
         want["tags"] = desired_tags(ctx, model)
         return want
 
@@ -103,11 +120,14 @@ class ConfigurationSets:
         if model is None:
             return lifecycle(KIND, name, None, own, ctx)
         live_destinations = live["event_destinations"] if live else {}
+        changes = lifecycle(
+            KIND, name, self.desired(model, ctx), own, ctx, authoritative(model, "tags")
+        )
+        for change in changes:
+            _hold_unverified_tracking(change, ctx)
         return [
-            *lifecycle(
-                KIND, name, self.desired(model, ctx), own, ctx, authoritative(model, "tags")
-            ),
-            *event_destinations.diff(name, model.event_destinations, live_destinations),
+            *changes,
+            *event_destinations.diff(name, listed(model, "event_destinations"), live_destinations),
         ]
 
     def apply(self, client: Sesv2, change: Change) -> None:
@@ -116,7 +136,11 @@ class ConfigurationSets:
             client.call("DeleteConfigurationSet", ConfigurationSetName=name)
             return
         if change.action == "create":
-            groups = {pascal(g): to_api(after[g]) for g in GROUPS if after.get(g)}
+            groups = {
+                pascal(g): params
+                for g in GROUPS
+                if g not in change.held and (params := to_api(after.get(g) or {}))
+            }
             client.call(
                 "CreateConfigurationSet",
                 ConfigurationSetName=name,
@@ -125,10 +149,24 @@ class ConfigurationSets:
             )
             return
         for group, (_, operation) in GROUPS.items():
-            if field_changes(before.get(group), after.get(group)):
+            if group not in change.held and field_changes(before.get(group), after.get(group)):
                 params = _group_params(group, after.get(group))
                 client.call(operation, ConfigurationSetName=name, **params)
         apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+
+
+def _hold_unverified_tracking(change: Change, ctx: Context) -> None:
+    """Hold the tracking options back while their domain's identity is not verified."""
+    if change.action not in ("create", "update"):
+        return
+    before, after = change.before or {}, change.after or {}
+    domain = (after.get("tracking_options") or {}).get("custom_redirect_domain")
+    moved = field_changes(before.get("tracking_options"), after.get("tracking_options"))
+    if domain and moved and domain not in ctx.verified:
+        change.held["tracking_options"] = (
+            f"waiting for identity {domain} to be verified (publish the records of "
+            "`sesctl dns`); a later apply sets it"
+        )
 
 
 def _own(live: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from .base import (
     desired_tags,
     field_changes,
     lifecycle,
+    listed,
     managed,
     read_or_none,
     tags_from_api,
@@ -42,7 +43,7 @@ KEY_TAG = "sesctl:dkim-key-sha256"
 class Identities:
     section = "identities"
     kind = KIND
-    arn_type = "email-identity"
+    arn_type = "identity"  # arn:aws:ses:<region>:<account>:identity/<name>
     # child kind → the key of the state that holds its members
     children = {identity_policies.KIND: "policies"}
 
@@ -109,7 +110,9 @@ class Identities:
                     change.reason = change.reason or "BYODKIM private key rotated"
         return [
             *changes,
-            *identity_policies.diff(name, model.policies, live["policies"] if live else {}),
+            *identity_policies.diff(
+                name, listed(model, "policies"), live["policies"] if live else {}
+            ),
         ]
 
     def apply(self, client: Sesv2, change: Change) -> None:

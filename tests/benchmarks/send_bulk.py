@@ -73,6 +73,9 @@ class Emulator:
             TemplateName=TEMPLATE,
             TemplateContent={"Subject": "Hi {{name}}", "Text": "Hello {{name}}, row {{row}}."},
         )
+        domain = SENDER.split("@", 1)[1]
+        self.ses().create_email_identity(EmailIdentity=domain)
+        self.control("POST", "/_sesctl/verify", {"identities": [domain]})
 
     def sent(self) -> int:
         return int(self.ses().get_account()["SendQuota"]["SentLast24Hours"])

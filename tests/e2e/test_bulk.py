@@ -26,6 +26,7 @@ def setup(env: Env) -> None:
     )
     assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
     env.control("POST", "/_sesctl/send-quota", {"max_send_rate": 5000})
+    env.verified("example.com")
 
 
 def csv_file(env: Env, count: int, name: str = "r.csv") -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 
 from reconciler.schema import plan_schema
+from tests.keys import byodkim_key
 
 from .conftest import Env
 
@@ -115,7 +116,7 @@ def test_validate_github_format_annotates_the_lines(env: Env) -> None:
 
 
 def test_examples_validate(env: Env) -> None:
-    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0-example")
+    env.monkeypatch.setenv("BYODKIM_KEY", byodkim_key())
     for name in ("quickstart.yaml", "production.yaml", "byodkim.yaml", "dedicated-ips.yaml"):
         result = env.sesctl("validate", env.example(name))
         assert result.exit_code == 0, result.output

@@ -6,25 +6,55 @@ import json
 
 from .conftest import Env
 
+WAITING = (
+    "tracking_options: waiting for identity click.example.com to be verified (publish the "
+    "records of `sesctl dns`); a later apply sets it"
+)
+
+
+def apply_and_verify(env: Env, config: str) -> None:
+    """Apply, publish the DNS records (the emulator's verify), apply what waited for them."""
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
+    env.control("POST", "/_sesctl/verify", {"identities": ["click.example.com"]})
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
+
 
 def test_production_example_applies_and_converges(env: Env) -> None:
     config = env.example("production.yaml")
     first = env.sesctl("plan", config, "--format", "json")
     assert first.exit_code == 0, first.output
     planned = json.loads(first.stdout)
-    assert planned["summary"] == {"create": 18, "update": 1, "delete": 0, "replace": 0}
+    assert planned["summary"] == {"create": 19, "update": 1, "delete": 0, "replace": 0}
+    (held,) = [c for c in planned["changes"] if c.get("waiting")]
+    assert (held["action"], held["name"]) == ("create", "transactional")
+    assert held["waiting"] == {"tracking_options": WAITING.split(": ", 1)[1]}
 
     applied = env.sesctl("apply", config, "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 18 created, 1 updated, 0 deleted, 0 replaced." in applied.stdout
+    assert "Apply complete: 19 created, 1 updated, 0 deleted, 0 replaced." in applied.stdout
+    assert f"configuration_set transactional {WAITING}" in applied.stdout
 
+    waiting = env.sesctl("plan", config, "--detailed-exitcode")
+    assert waiting.exit_code == 2, waiting.stdout
+    assert "~ update  configuration_set transactional  (waiting: nothing SES takes yet)" in (
+        waiting.stdout
+    )
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 to replace. 1 of them wait" in (
+        waiting.stdout
+    )
+    nothing = env.sesctl("apply", config, "--auto-approve")
+    assert nothing.exit_code == 0 and "Apply complete: 0 created, 0 updated" in nothing.stdout
+
+    env.control("POST", "/_sesctl/verify", {"identities": ["click.example.com"]})
+    finished = env.sesctl("apply", config, "--auto-approve")
+    assert "Apply complete: 0 created, 1 updated" in finished.stdout, finished.output
     again = env.sesctl("plan", config, "--detailed-exitcode")
     assert again.exit_code == 0, again.stdout
     assert "No changes." in again.stdout
 
 
 def test_every_field_reaches_the_account(env: Env) -> None:
-    env.sesctl("apply", env.example("production.yaml"), "--auto-approve")
+    apply_and_verify(env, env.example("production.yaml"))
     ses = env.ses()
     cs = ses.get_configuration_set(ConfigurationSetName="transactional")
     assert cs["DeliveryOptions"] == {
@@ -78,7 +108,7 @@ def test_every_field_reaches_the_account(env: Env) -> None:
 
 def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None:
     config = env.example("production.yaml")
-    env.sesctl("apply", config, "--auto-approve")
+    apply_and_verify(env, config)
     env.reset_calls()
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
     calls = env.calls()
@@ -93,7 +123,7 @@ def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None
         "GetDedicatedIpPool": 2,
         "GetConfigurationSet": 2,
         "GetConfigurationSetEventDestinations": 2,
-        "GetEmailIdentity": 3,
+        "GetEmailIdentity": 5,  # four identities, and the tracking domain's verification
         "GetEmailTemplate": 2,
         "ListContactLists": 1,
         "GetContactList": 1,

@@ -8,6 +8,8 @@ from pathlib import Path
 import boto3
 import yaml
 
+from tests.keys import byodkim_key
+
 from .conftest import Env
 
 
@@ -27,15 +29,18 @@ def untag_everything(env: Env) -> None:
 def test_import_then_apply_changes_only_ownership_tags_then_converges(env: Env) -> None:
     env.control("POST", "/_sesctl/dedicated-ips", {"ips": ["198.51.100.7"]})
     source = Path(env.example("production.yaml"))
-    extra = "dedicated_ips: {198.51.100.7: {pool: bulk, warmup_percentage: 40}}\n"
+    extra = "dedicated_ips: {198.51.100.7: {pool: transactional, warmup_percentage: 40}}\n"
     target = source.with_name("source.yaml")
     target.write_text(source.read_text() + extra)
     applied = env.sesctl("apply", str(target), "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    env.monkeypatch.setenv("BYODKIM_KEY_BYOD_EXAMPLE_ORG", "MIIEvQIBADANBgkqhkiG9w0-import-key")
+    env.monkeypatch.setenv("BYODKIM_KEY_BYOD_EXAMPLE_ORG", byodkim_key())
     env.ses().create_email_identity(
         EmailIdentity="byod.example.org",
-        DkimSigningAttributes={"DomainSigningSelector": "s1", "DomainSigningPrivateKey": "old"},
+        DkimSigningAttributes={
+            "DomainSigningSelector": "s1",
+            "DomainSigningPrivateKey": byodkim_key(),
+        },
     )
     untag_everything(env)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.keys import byodkim_key
+
 from .conftest import Env
 
 HEAD = "version: 1\nstack: s\nregion: us-east-1\n"
@@ -63,7 +65,7 @@ def test_out_of_band_change_makes_the_plan_stale_and_nothing_is_applied(env: Env
     plan_file = planned(env, SETS.replace("REQUIRE", "OPTIONAL"))
 
     env.ses().put_configuration_set_delivery_options(
-        ConfigurationSetName="receipts", TlsPolicy="REQUIRE", SendingPoolName="elsewhere"
+        ConfigurationSetName="receipts", TlsPolicy="REQUIRE", SendingPoolName="ses-shared-pool"
     )
     result = env.sesctl("apply", plan_file)
     assert result.exit_code == 1
@@ -141,7 +143,8 @@ def test_secrets_stay_out_of_the_plan_file_and_reach_the_account(env: Env) -> No
 
 
 def test_a_rotated_byodkim_key_makes_the_saved_plan_stale(env: Env) -> None:
-    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-one")
+    key_one, key_two = byodkim_key(), byodkim_key()
+    env.monkeypatch.setenv("BYODKIM_KEY", key_one)
     config = env.write(
         HEAD + "identities:\n  byod.example.org:\n    dkim_signing_attributes:\n"
         "      domain_signing_selector: s1\n"
@@ -151,12 +154,12 @@ def test_a_rotated_byodkim_key_makes_the_saved_plan_stale(env: Env) -> None:
     assert json.loads(Path("plan.json").read_text())["changes"][0]["write_only"] == [
         "domain_signing_private_key"
     ]
-    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-two")
+    env.monkeypatch.setenv("BYODKIM_KEY", key_two)
     result = env.sesctl("apply", "plan.json")
     assert result.exit_code == 1
     assert "stale plan: a secret behind identity byod.example.org changed" in result.stderr
 
-    env.monkeypatch.setenv("BYODKIM_KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-key-one")
+    env.monkeypatch.setenv("BYODKIM_KEY", key_one)
     assert env.sesctl("apply", "plan.json").exit_code == 0
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.keys import byodkim_key
+
 from .conftest import Env
 
 CANARY = "canary-7f3a-do-not-print"
@@ -96,11 +98,12 @@ BYODKIM = HEAD + (
     "      domain_signing_selector: s2026\n"
     "      domain_signing_private_key: ${env:BYODKIM_KEY}\n"
 )
-LITERAL = BYODKIM.replace("${env:BYODKIM_KEY}", "MIIEliteral-key-in-the-file-0123456789")
+LITERAL_KEY = byodkim_key()
+LITERAL = BYODKIM.replace("${env:BYODKIM_KEY}", LITERAL_KEY)
 
 
 def test_byodkim_key_is_write_only_compared_by_fingerprint(env: Env) -> None:
-    key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-canary-key"
+    key, rotated_key = byodkim_key(), byodkim_key()
     env.monkeypatch.setenv("BYODKIM_KEY", key)
     config = env.write(BYODKIM)
     created = env.sesctl("apply", config, "--auto-approve")
@@ -109,7 +112,7 @@ def test_byodkim_key_is_write_only_compared_by_fingerprint(env: Env) -> None:
     assert (dkim["SigningAttributesOrigin"], dkim["Tokens"]) == ("EXTERNAL", ["s2026"])
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
 
-    env.monkeypatch.setenv("BYODKIM_KEY", key + "-rotated")
+    env.monkeypatch.setenv("BYODKIM_KEY", rotated_key)
     rotated = env.sesctl("plan", config, "--format", "json")
     (change,) = json.loads(rotated.stdout)["changes"]
     assert change["reason"] == "BYODKIM private key rotated"
@@ -118,11 +121,13 @@ def test_byodkim_key_is_write_only_compared_by_fingerprint(env: Env) -> None:
     assert applied.exit_code == 0
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
     assert key not in outputs(created, rotated, applied)
+    assert rotated_key not in outputs(created, rotated, applied)
 
 
 def test_a_literal_byodkim_key_is_never_printed_either(env: Env) -> None:
     config = env.write(LITERAL)
     results = [env.sesctl("plan", config), env.sesctl("plan", config, "--format", "json")]
     assert all(r.exit_code == 0 for r in results)
-    assert "MIIEliteral-key-in-the-file" not in outputs(*results)
+    assert LITERAL_KEY not in outputs(*results)
+    assert LITERAL_KEY[20:60] not in outputs(*results)
     assert '"domain_signing_selector": "s2026"' in results[1].stdout

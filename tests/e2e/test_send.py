@@ -9,6 +9,12 @@ import pytest
 from .conftest import Env
 
 
+@pytest.fixture(autouse=True)
+def sender(env: Env) -> None:
+    """SES sends only from verified identities: the domain of every sender here."""
+    env.verified("example.com")
+
+
 def messages(env: Env) -> list[dict]:
     return env.control("GET", "/_sesctl/messages")["messages"]
 

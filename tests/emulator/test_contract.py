@@ -21,6 +21,17 @@ from botocore.validate import ParamValidator
 from reconciler.emulator import Emulator
 
 SEEN: dict[str, int] = {}
+# Where live SES answers outside botocore's model, the emulator follows SES (FIDELITY.md):
+# an identity without a MAIL FROM domain has MailFromAttributes with BehaviorOnMxFailure only,
+# though the model marks the domain and its status required (a live answer quoted in moto's
+# issue tracker, and another emulator's check against SES across fresh and cleared states).
+OUTSIDE_THE_MODEL = {
+    ("GetEmailIdentity", 'Missing required parameter in MailFromAttributes: "MailFromDomain"'),
+    (
+        "GetEmailIdentity",
+        'Missing required parameter in MailFromAttributes: "MailFromDomainStatus"',
+    ),
+}
 
 
 def unknown_members(value: Any, shape: Shape, path: str = "") -> list[str]:
@@ -49,7 +60,12 @@ def check_answer(http_response: Any, parsed: dict[str, Any], model: Any, **_: An
     assert unknown_members(raw, model.output_shape) == [], model.name
     answer = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
     report = ParamValidator().validate(answer, model.output_shape)
-    assert not report.has_errors(), f"{model.name}: {report.generate_report()}"
+    problems = [
+        line
+        for line in report.generate_report().splitlines()[1:]
+        if (model.name, line.strip()) not in OUTSIDE_THE_MODEL
+    ]
+    assert not problems, f"{model.name}: {problems}"
     SEEN[model.name] = SEEN.get(model.name, 0) + 1
 
 
@@ -72,6 +88,15 @@ def clients(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, A
     for client in (ses, tagging):
         client.meta.events.register("after-call", check_answer)
     return ses, tagging
+
+
+def control(ses: Any, path: str, body: dict[str, Any]) -> Any:
+    """POST to one of the emulator's control endpoints."""
+    request = urllib.request.Request(
+        ses.meta.endpoint_url + path, data=json.dumps(body).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"null")
 
 
 def code(error: ClientError) -> str:
@@ -99,6 +124,8 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     ses.put_configuration_set_suppression_options(
         ConfigurationSetName="cs", SuppressedReasons=["BOUNCE"]
     )
+    ses.create_email_identity(EmailIdentity="c.example.com")
+    control(ses, "/_sesctl/verify", {"identities": ["c.example.com"]})
     ses.put_configuration_set_tracking_options(
         ConfigurationSetName="cs", CustomRedirectDomain="c.example.com"
     )
@@ -163,7 +190,7 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert identity["DkimAttributes"]["SigningAttributesOrigin"] == "AWS_SES_EU_WEST_1"
     assert identity["FeedbackForwardingStatus"] is False
     names = [i["IdentityName"] for i in ses.list_email_identities()["EmailIdentities"]]
-    assert names == ["a@example.net", "example.com"]
+    assert names == ["a@example.net", "c.example.com", "example.com"]
 
     ses.create_email_template(
         TemplateName="t", TemplateContent={"Subject": "s", "Text": "x"}, Tags=stack
@@ -187,7 +214,7 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert arns == [
         "configuration-set/cs",
         "dedicated-ip-pool/p",
-        "email-identity/example.com",
+        "identity/example.com",
         "template/t",
     ]
 
@@ -206,20 +233,16 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert [c["ContactListName"] for c in ses.list_contact_lists()["ContactLists"]] == ["c"]
     with pytest.raises(ClientError) as info:
         ses.create_contact_list(ContactListName="second")
-    assert code(info.value) == "LimitExceededException"
+    assert code(info.value) == "BadRequestException"
+    assert info.value.response["Error"]["Message"] == "A maximum of 1 Lists allowed per account."
     ses.delete_contact_list(ContactListName="c")
 
-    urllib.request.urlopen(
-        urllib.request.Request(
-            ses.meta.endpoint_url + "/_sesctl/dedicated-ips",
-            data=json.dumps({"ips": ["198.51.100.7"]}).encode(),
-            method="POST",
-        )
-    )
-    ses.put_dedicated_ip_in_pool(Ip="198.51.100.7", DestinationPoolName="p")
+    control(ses, "/_sesctl/dedicated-ips", {"ips": ["198.51.100.7"]})
+    ses.create_dedicated_ip_pool(PoolName="standard")
+    ses.put_dedicated_ip_in_pool(Ip="198.51.100.7", DestinationPoolName="standard")
     ses.put_dedicated_ip_warmup_attributes(Ip="198.51.100.7", WarmupPercentage=100)
     assert ses.get_dedicated_ip(Ip="198.51.100.7")["DedicatedIp"]["WarmupStatus"] == "DONE"
-    assert [i["Ip"] for i in ses.get_dedicated_ips(PoolName="p")["DedicatedIps"]] == [
+    assert [i["Ip"] for i in ses.get_dedicated_ips(PoolName="standard")["DedicatedIps"]] == [
         "198.51.100.7"
     ]
 
@@ -230,14 +253,17 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert [s["EmailAddress"] for s in summaries] == ["x@example.com"]
     ses.delete_suppressed_destination(EmailAddress="x@example.com")
 
+    ses.put_account_sending_attributes(SendingEnabled=True)
+    ses.create_email_identity(EmailIdentity="sender.example.com")
+    control(ses, "/_sesctl/verify", {"identities": ["sender.example.com"]})
     sent = ses.send_email(
-        FromEmailAddress="a@example.com",
+        FromEmailAddress="a@sender.example.com",
         Destination={"ToAddresses": ["b@example.net"]},
         Content={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
     )
     assert sent["MessageId"]
     bulk = ses.send_bulk_email(
-        FromEmailAddress="a@example.com",
+        FromEmailAddress="a@sender.example.com",
         DefaultContent={"Template": {"TemplateName": "t", "TemplateData": "{}"}},
         BulkEmailEntries=[
             {"Destination": {"ToAddresses": [f"r{i}@example.net"]}} for i in range(3)
@@ -247,8 +273,14 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
 
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
+    ses.delete_email_identity(EmailIdentity="sender.example.com")
+    ses.delete_email_identity(EmailIdentity="c.example.com")
     ses.delete_configuration_set(ConfigurationSetName="cs")
     ses.delete_dedicated_ip_pool(PoolName="p")
+    ses.put_dedicated_ip_in_pool(
+        Ip="198.51.100.7", DestinationPoolName="ses-default-dedicated-pool"
+    )
+    ses.delete_dedicated_ip_pool(PoolName="standard")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
     assert len(SEEN) >= 58
 
@@ -348,6 +380,10 @@ def test_maximum_send_rate_is_enforced_in_recipients(clients: tuple[Any, Any]) -
     body = json.dumps({"max_send_rate": 2}).encode()
     url = ses.meta.endpoint_url + "/_sesctl/send-quota"
     urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"))
+    ses.create_email_identity(EmailIdentity="x@example.com")
+    verify = json.dumps({"identities": ["x@example.com"]}).encode()
+    url = ses.meta.endpoint_url + "/_sesctl/verify"
+    urllib.request.urlopen(urllib.request.Request(url, data=verify, method="POST"))
     simple = {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}}
     to = {"ToAddresses": ["a@example.net", "b@example.net", "c@example.net"]}
     with pytest.raises(ClientError) as info:

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.handlebars import (
+    SES_SUPPLIED,
     MissingVariableError,
     Template,
     TemplateSyntaxError,
@@ -22,9 +23,11 @@ from reconciler.handlebars import (
 )
 
 
-def run(source: str, data: Mapping[str, Any] | None = None) -> str:
+def run(
+    source: str, data: Mapping[str, Any] | None = None, supplied: Mapping[str, str] | None = None
+) -> str:
     """Parse and render in one step."""
-    return render(parse(source), data or {})
+    return render(parse(source), data or {}, supplied=supplied)
 
 
 # Expected outputs are what Handlebars itself produces for the same source and data.
@@ -159,7 +162,23 @@ ERRORS = [
     ("{{#each l as |x|}}{{/each}}", "#each takes exactly one path argument", 1, 1),
     ("{{#if (eq a b)}}{{/if}}", "#if takes exactly one path argument", 1, 1),
     ("{{/if x}}", "a closing tag names only its block", 1, 1),
-    ("{{lookup a b}}", "helper calls are not supported", 1, 1),
+    ("{{eq a b}}", "helper calls are not supported", 1, 1),
+    ("x {{lookup o}}", "lookup takes exactly two arguments", 1, 3),
+    ('{{lookup o "k" "j"}}', "lookup takes exactly two arguments", 1, 1),
+    ("{{{lookup}}}", "lookup takes exactly two arguments", 1, 1),
+    ('{{lookup o "k" level=1}}', "lookup takes exactly two arguments", 1, 1),
+    ('{{lookup "abc" 1}}', "lookup reads from a path, not from the literal", 1, 1),
+    ("{{lookup o true}}", "true is not a lookup argument", 1, 1),
+    ('{{lookup o (lookup p "k")}}', "not subexpressions", 1, 1),
+    ('{{lookup o "a"b"}}', "invalid expression", 1, 1),
+    ("{{#each (lookup (lookup a b) c)}}{{/each}}", "not subexpressions", 1, 1),
+    ('{{#lookup o "k"}}{{/lookup}}', "unknown block helper 'lookup'", 1, 1),
+    ("{{#log}}{{/log}}", "unknown block helper 'log'", 1, 1),
+    ("{{log (lookup a b)}}", "the only subexpression is (lookup obj key)", 1, 1),
+    ("{{log a..b}}", "invalid path 'a..b'", 1, 1),
+    ("{{if}}", "if is a block helper", 1, 1),
+    ("{{{each}}}", "each is a block helper", 1, 1),
+    ("{{#with (lookup o k) x}}{{/with}}", "#with takes exactly one path argument", 1, 1),
     ("é {{ #if a}}", "no space is allowed between '{{' and '#'", 1, 3),
     ("{{a..b}}", "invalid path 'a..b'", 1, 1),
     ("{{a.}}", "invalid path 'a.'", 1, 1),
@@ -218,6 +237,27 @@ MISSING = [
     ("{{#unless a}}{{b}}{{/unless}}", {}, "b", 1, 14),
     ("{{@index}}", {}, "@index", 1, 1),
     ('{{#*inline "p"}}\n{{x}}{{/inline}}{{> p}}', {}, "x", 2, 1),
+    # lookup: handlebars.js prints "" for each of these; SES fails the render (see the module)
+    ('{{lookup missing "k"}}', {}, "missing", 1, 1),
+    ("{{lookup o key}}", {"o": {"k": 1}}, "key", 1, 1),
+    ('a {{{lookup o "nokey"}}}', {"o": {"k": 1}}, "o.nokey", 1, 3),
+    ('{{lookup o "a b"}}', {"o": {}}, "o.[a b]", 1, 1),
+    ('{{lookup n "x"}}', {"n": None}, "n.x", 1, 1),
+    ("{{lookup s 0}}", {"s": "abc"}, "s.[0]", 1, 1),
+    ('{{lookup l "01"}}', {"l": ["a", "b"]}, "l.[01]", 1, 1),
+    ("{{l.[01]}}", {"l": ["a", "b"]}, "l.[01]", 1, 1),
+    ('{{lookup this "k"}}', {}, "this.k", 1, 1),
+    (
+        "{{#each l}}{{lookup ../names @index}}{{/each}}",
+        {"l": [1, 2], "names": ["a"]},
+        "../names.[1]",
+        1,
+        12,
+    ),
+    ("{{lookup names @index}}", {"names": ["a"]}, "@index", 1, 1),
+    ('{{#with (lookup o "k")}}{{/with}}', {"o": {}}, "o.k", 1, 1),
+    ('{{#each (lookup o "k")}}{{/each}}', {}, "o", 1, 1),
+    ("{{amazonSESUnsubscribeUrl}}", {}, "amazonSESUnsubscribeUrl", 1, 1),
 ]
 
 
@@ -242,6 +282,9 @@ def test_missing_variables_are_reported(
         ("{{#each l}}{{x}}{{/each}}", {"l": []}, ""),
         ("{{#each l}}{{x}}{{else}}e{{/each}}", {"l": None}, "e"),
         ("[{{a}}]", {"a": None}, "[]"),
+        ('{{#if (lookup o "k")}}y{{else}}n{{/if}}', {}, "n"),
+        ("{{#unless (lookup o k)}}u{{/unless}}", {"o": {}}, "u"),
+        ("[{{log missing.x}}]", {}, "[]"),
     ],
 )
 def test_conditions_and_unrendered_branches_may_lack_data(
@@ -264,10 +307,138 @@ def test_conditions_and_unrendered_branches_may_lack_data(
         ),
         ('{{#*inline "p"}}{{x}}{{/inline}}{{#with o}}{{> p}}{{/with}}', {"o", "o.x"}),
         ("{{this}} {{#with this}}{{a}}{{/with}} text", {"a"}),
+        (
+            '{{lookup o "k"}} {{lookup this "t"}} {{lookup l 1}} {{lookup p q}}',
+            {"o.k", "t", "l.1", "p", "q"},
+        ),
+        ("{{#each l}}{{lookup ../m @index}}{{lookup this 'x'}}{{/each}}", {"l", "m"}),
+        ('{{#with (lookup o "k")}}{{a}}{{../b}}{{/with}}', {"o.k", "o.k.a", "b"}),
+        ("{{#with (lookup o k)}}{{a}}{{/with}}", {"o", "k"}),
+        ("{{log a b=c}}", set()),
+        (
+            "{{amazonSESUnsubscribeUrl}}{{#with u}}{{amazonSESUnsubscribeUrl}}{{/with}}"
+            "{{@root.amazonSESUnsubscribeUrl}}",
+            {"u", "amazonSESUnsubscribeUrl"},
+        ),
     ],
 )
 def test_variables_lists_root_paths(source: str, expected: set[str]) -> None:
     assert variables(parse(source)) == expected
+
+
+def test_variables_reports_ses_supplied_names_only_when_asked() -> None:
+    template = parse("{{amazonSESUnsubscribeUrl}} {{#with u}}{{amazonSESUnsubscribeUrl}}{{/with}}")
+    assert variables(template) == {"u"}
+    assert variables(template, ()) == {"amazonSESUnsubscribeUrl", "u", "u.amazonSESUnsubscribeUrl"}
+
+
+# --- lookup, log and SES-supplied names ------------------------------------------------------
+
+# Expected strings were checked against handlebars.js 4.7.10 (Handlebars.compile(source)(data)).
+LOOKUPS = [
+    (
+        "{{#each names}}{{@index}}:{{lookup ../names @index}} {{/each}}",
+        {"names": ["a", "b"]},
+        "0:a 1:b ",
+    ),
+    (
+        "{{lookup o \"k\"}}|{{lookup o 'k'}}|{{lookup o key}}",
+        {"o": {"k": "v"}, "key": "k"},
+        "v|v|v",
+    ),
+    ('[{{lookup l 1}}|{{lookup l "1"}}|{{lookup l "length"}}]', {"l": ["x", "y"]}, "[y|y|2]"),
+    ("[{{lookup l 0.0}}|{{lookup l 1.0}}]", {"l": ["x", "y"]}, "[x|y]"),
+    ("[{{lookup o 1.5}}|{{lookup o -1}}]", {"o": {"1.5": "F", "-1": "M"}}, "[F|M]"),
+    (
+        "[{{lookup o k}}|{{lookup o t}}]",
+        {"o": {"null": "N", "true": "T"}, "k": None, "t": True},
+        "[N|T]",
+    ),
+    (
+        '[{{{lookup o "h"}}}|{{lookup o "h"}}|{{& lookup o "h" }}]',
+        {"o": {"h": "<b>"}},
+        "[<b>|&lt;b&gt;|<b>]",
+    ),
+    ('[{{lookup this "k"}}|{{lookup . "k"}}|{{lookup @root "k"}}]', {"k": 1}, "[1|1|1]"),
+    (
+        '[{{lookup o "a.b"}}|{{lookup o "a b"}}]',
+        {"o": {"a.b": 1, "a b": 2, "a": {"b": 3}}},
+        "[1|2]",
+    ),
+    (
+        '[{{lookup o "k"}}|{{lookup p "k"}}]',
+        {"o": {"k": [1, 2]}, "p": {"k": {}}},
+        "[1,2|[object Object]]",
+    ),
+    ('[{{ lookup  o  "k" }}|{{~lookup o "k"~}}]', {"o": {"k": 1}}, "[1|1]"),
+    (
+        "{{#each o}}{{@key}}={{lookup ../p @key}};{{/each}}",
+        {"o": {"a": 1, "b": 2}, "p": {"a": "A", "b": "B"}},
+        "a=A;b=B;",
+    ),
+    ("{{#each l}}{{lookup ../m this}} {{/each}}", {"l": ["a", "b"], "m": {"a": 1, "b": 2}}, "1 2 "),
+    ('{{#with (lookup o "k")}}{{x}}{{else}}none{{/with}}', {"o": {"k": {"x": "X"}}}, "X"),
+    ('{{#with (lookup o "k")}}{{x}}{{else}}none{{/with}}', {"o": {"k": None}}, "none"),
+    ('{{#each (lookup o "k")}}{{this}}{{else}}E{{/each}}', {"o": {"k": [1, 2]}}, "12"),
+    ('{{#each ( lookup o "k" )}}{{this}}{{else}}E{{/each}}', {"o": {"k": []}}, "E"),
+    (
+        '{{#if (lookup o "k")}}y{{else}}n{{/if}}|{{#if (lookup o "z")}}y{{else}}n{{/if}}',
+        {"o": {"k": 0}},
+        "n|n",
+    ),
+    ('{{#if x}}{{else with (lookup o "k")}}{{a}}{{/if}}', {"o": {"k": {"a": "A"}}}, "A"),
+    (
+        "{{#each l}}{{#with (lookup ../o @index)}}{{a}}{{../../t}}{{/with}}{{/each}}",
+        {"l": [1, 2], "o": [{"a": "x"}, {"a": "y"}], "t": "T"},
+        "xTyT",
+    ),
+    ('[{{log}}|{{log "hi" a 1 true level="error"}}|{{{log x}}}|{{&log}}]', {"a": 2}, "[|||]"),
+    ('a\n{{log "not standalone"}}\nb', {}, "a\n\nb"),
+    ("{{amazonSESUnsubscribeUrl}}", {"amazonSESUnsubscribeUrl": "from data"}, "from data"),
+]
+
+
+@pytest.mark.parametrize(("source", "data", "expected"), LOOKUPS)
+def test_lookup_and_log_render_as_handlebars_does(
+    source: str, data: dict[str, Any], expected: str
+) -> None:
+    assert run(source, data) == expected
+
+
+URL = "https://example.invalid/unsubscribe?id=1&t=2"
+
+
+def test_supplied_names_come_from_supplied_not_data() -> None:
+    source = '<a href="{{{amazonSESUnsubscribeUrl}}}">{{amazonSESUnsubscribeUrl}}</a>'
+    escaped = "https://example.invalid/unsubscribe?id&#x3D;1&amp;t&#x3D;2"
+    expected = f'<a href="{URL}">{escaped}</a>'
+    supplied = {"amazonSESUnsubscribeUrl": URL}
+    assert run(source, {}, supplied) == expected
+    assert run(source, {"amazonSESUnsubscribeUrl": "data"}, supplied) == expected
+    assert run("{{#each l}}{{{amazonSESUnsubscribeUrl}}}{{/each}}", {"l": [1]}, supplied) == URL
+    assert run("{{#if amazonSESUnsubscribeUrl}}yes{{/if}}", {}, supplied) == "yes"
+
+
+def test_without_supplied_ses_names_are_data_variables() -> None:
+    assert set(SES_SUPPLIED) == {"amazonSESUnsubscribeUrl"}
+    with pytest.raises(MissingVariableError) as caught:
+        run("Bye: {{amazonSESUnsubscribeUrl}}", {})
+    assert caught.value.path == "amazonSESUnsubscribeUrl"
+    assert run("{{#if amazonSESUnsubscribeUrl}}yes{{else}}no{{/if}}", {}) == "no"
+
+
+def test_huge_index_is_missing_not_a_crash() -> None:
+    with pytest.raises(MissingVariableError) as caught:
+        run('{{lookup l "' + "9" * 5000 + '"}}', {"l": [1]})
+    assert caught.value.path == "l.[" + "9" * 5000 + "]"
+
+
+def test_only_the_name_as_written_is_supplied() -> None:
+    supplied = {"amazonSESUnsubscribeUrl": URL}
+    with pytest.raises(MissingVariableError) as caught:
+        run("{{@root.amazonSESUnsubscribeUrl}}", {}, supplied)
+    assert caught.value.path == "@root.amazonSESUnsubscribeUrl"
+    assert run("{{other}}", {"other": "o"}, supplied) == "o"
 
 
 def test_parse_returns_a_reusable_tree() -> None:
@@ -313,7 +484,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 
     def nodes(stack: list[dict[str, Any]], in_each: bool, depth: int) -> str:
         out: list[str] = []
-        kinds = ["text", "var", "comment", "parent", "index"]
+        kinds = ["text", "var", "comment", "parent", "index", "lookup"]
         kinds += ["if", "each", "with"] if depth < 3 else []
         for _ in range(draw(st.integers(0, 4))):
             kind, ctx = draw(st.sampled_from(kinds)), stack[-1]
@@ -323,6 +494,9 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             elif kind == "var":
                 ctx[name] = draw(VALUES)
                 out.append(mustache(name))
+            elif kind == "lookup":
+                ctx[name] = {"k y": draw(VALUES)}
+                out.append(f'{{{{lookup {name} "k y"}}}}')
             elif kind == "comment":
                 out.append(
                     draw(st.sampled_from(["{{! note }}", "{{!-- a }} b --}}", "\n{{!x}}\n"]))
@@ -391,6 +565,7 @@ FRAGMENTS = st.sampled_from(
         "{{", "}}", "{{{", "}}}", "#if ", "#each ", "#with ", "#unless ", "/if", "/each", "else",
         " else if ", "~", "!", "!--", "--", "a", ".", "../", "this", "@index", "@root.", "[", "]",
         ">", " p", '#*inline "p"', "/inline", "\\", "&", "^", "\n", " ", "=", "(", ")", "|", "'",
+        "lookup ", "log ", '"k"', "1", "-2.5", "level=",
     ]
 )  # fmt: skip
 
