@@ -131,10 +131,11 @@ def _client(loaded: LoadedConfig | None, recorder: Recorder) -> Iterator[Sesv2]:
         settings.rate_limits = limits or settings.rate_limits
         yield Sesv2(settings, recorder)
         return
-    from .emulator import Emulator
+    from .emulator import Emulator, Settings
 
     LOCAL_STATE.parent.mkdir(exist_ok=True)
-    emulator = Emulator(state_file=LOCAL_STATE).start()
+    settings = Settings(verify_after=LOCAL_VERIFY_AFTER)
+    emulator = Emulator(state_file=LOCAL_STATE, settings=settings).start()
     try:
         settings.endpoint_url = emulator.url
         settings.region = region or "us-east-1"
@@ -630,6 +631,23 @@ def doctor(config: str | None) -> int:
     return 0
 
 
+# As if each identity's DNS records were published when it was created: SES sees them within
+# minutes to hours; a few seconds keep --local's `apply` then `send` story short.
+LOCAL_VERIFY_AFTER = 5.0
+VERIFY_AFTER = click.option(
+    "--verify-after",
+    type=click.FloatRange(min=-1),
+    default=LOCAL_VERIFY_AFTER,
+    show_default=True,
+    help="Seconds after creation an identity verifies, as DNS would (-1: only through "
+    "POST /_sesctl/verify).",
+)
+
+
+def _seconds(verify_after: float) -> float | None:
+    return None if verify_after < 0 else verify_after
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=4566, show_default=True, type=click.IntRange(0, 65535))
@@ -650,9 +668,14 @@ def doctor(config: str | None) -> int:
     "--faults",
     type=click.FloatRange(0, 1),
     default=0,
-    help="Share of calls that fail: a 500, or the connection cut before or after the call.",
+    help="Share of calls that fail: a 500, a 400 ThrottlingException, or the connection cut "
+    "before or after the call.",
 )
 @click.option("--seed", type=int, help="Seed of the faults, to meet the same ones again.")
+@click.option(
+    "--sandbox", is_flag=True, help="New accounts start in the SES sandbox (200 a day, 1/s)."
+)
+@VERIFY_AFTER
 @global_options
 def emulator(
     host: str,
@@ -664,9 +687,11 @@ def emulator(
     latency: float,
     faults: float,
     seed: int | None,
+    sandbox: bool,
+    verify_after: float,
 ) -> int:
     """Serve the embedded SES v2 emulator in the foreground (Ctrl-C stops it)."""
-    from .emulator import Emulator, Hardness
+    from .emulator import Emulator, Hardness, Settings
 
     state = Path(state_file) if state_file else None
     hardness = Hardness(control_plane_rate, template_read_rate, latency / 1000, faults, seed)
@@ -676,6 +701,7 @@ def emulator(
         state_file=state,
         max_send_rate=max_send_rate,
         hardness=hardness,
+        settings=Settings(sandbox=sandbox, verify_after=_seconds(verify_after)),
     )
     try:
         server.start()

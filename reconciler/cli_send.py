@@ -34,6 +34,11 @@ from .errors import SesctlError
     "--data-file", type=click.Path(dir_okay=False), help="Template data from a JSON file."
 )
 @click.option("--configuration-set", help="Configuration set to send with.")
+@click.option(
+    "--contact-list",
+    metavar="LIST[/TOPIC]",
+    help="List management: SES fills in {{amazonSESUnsubscribeUrl}} and adds unsubscribe headers.",
+)
 @click.option("--tag", multiple=True, help="Message tag NAME=VALUE (repeatable).")
 @click.option("--header", multiple=True, help="Extra header NAME=VALUE (repeatable).")
 @global_options
@@ -85,6 +90,7 @@ def _message(o: dict[str, Any], sending: Any) -> Any:
         data=data,
         attachments=list(o["attach"]),
         configuration_set=o["configuration_set"],
+        contact_list=o["contact_list"],
         tags=sending.key_values(o["tag"], "--tag"),
         headers=sending.key_values(o["header"], "--header"),
     )

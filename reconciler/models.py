@@ -376,7 +376,10 @@ class DkimSigningAttributes(Strict):
 
 class MailFromAttributes(Strict):
     mail_from_domain: str
-    behavior_on_mx_failure: Enum("USE_DEFAULT_VALUE", "REJECT_MESSAGE") | None = None
+    behavior_on_mx_failure: Annotated[
+        Enum("USE_DEFAULT_VALUE", "REJECT_MESSAGE") | None,
+        *NotNull("write USE_DEFAULT_VALUE (its default)"),
+    ] = None
 
 
 class Identity(Strict):

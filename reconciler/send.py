@@ -92,6 +92,7 @@ class Message:
     data: dict[str, Any] | None = None
     attachments: list[str] = field(default_factory=list)
     configuration_set: str | None = None
+    contact_list: str | None = None  # LIST or LIST/TOPIC: SES's list management
     tags: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -139,6 +140,12 @@ class Message:
             params["ReplyToAddresses"] = self.reply_to
         if self.configuration_set:
             params["ConfigurationSetName"] = self.configuration_set
+        if self.contact_list:
+            name, _, topic = self.contact_list.partition("/")
+            params["ListManagementOptions"] = {
+                "ContactListName": name,
+                **({"TopicName": topic} if topic else {}),
+            }
         if self.tags:
             params["EmailTags"] = [{"Name": k, "Value": v} for k, v in self.tags.items()]
         return params

@@ -6,10 +6,12 @@ rate with HTTP 429 `TooManyRequestsException` (SES v2 API reference, "Common Err
 the SES service quotas page). Sending is paced by the account's MaxSendRate instead
 (sending.py), so SendEmail and SendBulkEmail are not counted here.
 
-A fault is one of three, equally likely: an HTTP 500 `InternalServiceErrorException` (an
-error shape in the SES v2 model) before the call takes effect; the connection cut before
-the call takes effect; or the connection cut after it took effect, so the answer is lost and
-a retry meets the result of the first attempt (an identity that already exists, say).
+A fault is one of four, equally likely: an HTTP 500 `InternalServiceErrorException` (an
+error shape in the SES v2 model) before the call takes effect; throttling in the other form
+SES uses, HTTP 400 `ThrottlingException` (SES v2 API reference, "Common Errors"; botocore
+retries both forms); the connection cut before the call takes effect; or the connection cut
+after it took effect, so the answer is lost and a retry meets the result of the first attempt
+(an identity that already exists, say).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SENDING = frozenset({"SendEmail", "SendBulkEmail"})
-Fault = Literal["error", "cut", "lost"]
-FAULTS: tuple[Fault, ...] = ("error", "cut", "lost")
+Fault = Literal["error", "throttle", "cut", "lost"]
+FAULTS: tuple[Fault, ...] = ("error", "throttle", "cut", "lost")
 
 
 @dataclass

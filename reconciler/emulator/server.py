@@ -118,6 +118,8 @@ class Extensions:
                 self.faulted[chance] += 1
         if chance == "error":
             return _error(start_response, INTERNAL)
+        if chance == "throttle":
+            return _error(start_response, THROTTLED_400)
         if chance == "cut":
             return _cut(environ, start_response)
         if not ours and chance is None:
@@ -276,6 +278,7 @@ CONTROLS: dict[tuple[str, str], Control] = {
 
 THROTTLED = ApiFailure(429, "TooManyRequestsException", "Too many requests.")
 INTERNAL = ApiFailure(500, "InternalServiceErrorException", "Internal service error.")
+THROTTLED_400 = ApiFailure(400, "ThrottlingException", "Rate exceeded")
 
 
 def seed(base: Call, request: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..client import Sesv2
+from ..errors import ApiError, SesctlError
 from ..models import Identity
 from ..plan import Change
 from . import identity_policies
@@ -128,7 +129,10 @@ class Identities:
                 continue
             moved = bool(field_changes(before.get(attribute), after.get(attribute)))
             if moved or (rotated and attribute == "dkim_signing_attributes"):
-                put(client, name, after[attribute], change.write_only)
+                try:
+                    put(client, name, after[attribute], change.write_only)
+                except ApiError as exc:
+                    raise _gone_or(client, name, exc) from None
         if change.action == "update":
             apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
 
@@ -159,6 +163,19 @@ def _create(
         state["dkim_signing_attributes"] = signing
     client.call("CreateEmailIdentity", EmailIdentity=name, Tags=tags_to_api(after["tags"]), **extra)
     return state
+
+
+def _gone_or(client: Sesv2, name: str, error: ApiError) -> SesctlError:
+    """An attribute call that failed because the identity is gone says so: SES answers those
+    calls on an unknown identity with 400 BadRequestException (DKIM, MAIL FROM, feedback) or
+    404, not one NotFoundException, so the code alone cannot tell."""
+    if error.code not in ("BadRequestException", "NotFoundException"):
+        return error
+    if read_or_none(client, "GetEmailIdentity", EmailIdentity=name) is not None:
+        return error
+    return SesctlError(
+        f"identity {name} no longer exists (deleted since the plan was made); run plan again"
+    )
 
 
 def fingerprint(private_key: str) -> str:
