@@ -134,8 +134,8 @@ def _client(loaded: LoadedConfig | None, recorder: Recorder) -> Iterator[Sesv2]:
     from .emulator import Emulator, Settings
 
     LOCAL_STATE.parent.mkdir(exist_ok=True)
-    settings = Settings(verify_after=LOCAL_VERIFY_AFTER)
-    emulator = Emulator(state_file=LOCAL_STATE, settings=settings).start()
+    behaviour = Settings(verify_after=LOCAL_VERIFY_AFTER)
+    emulator = Emulator(state_file=LOCAL_STATE, settings=behaviour).start()
     try:
         settings.endpoint_url = emulator.url
         settings.region = region or "us-east-1"

@@ -1,9 +1,10 @@
 """The embedded SES v2 emulator: moto's server on loopback, extended where moto falls short.
 
 moto 5.2.1 serves part of SES v2 and the Resource Groups Tagging API; the modules here answer
-the SES v2 operations sesctl calls that moto lacks or gets wrong (each module's docstring
-names the differences from SES), on moto's own objects, so both APIs see one account.
-Sources: the SES v2 API reference and botocore's sesv2 service model (shapes, defaults).
+the SES v2 operations sesctl calls that moto lacks or gets wrong, on moto's own objects, so
+both APIs see one account. They follow SES, not moto: FIDELITY.md lists each behaviour with
+its source (SES v2 API reference, developer guide, IAM service authorization reference, …)
+and every known difference; each module's docstring names its own.
 """
 
 from __future__ import annotations
