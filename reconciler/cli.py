@@ -264,7 +264,7 @@ class Group(click.Group):
 
     verbose = False
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         self.verbose = False
         try:

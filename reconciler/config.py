@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError, SesctlError
 from .models import BUILT_IN_POOLS, MAX_TAGS, Config
@@ -113,7 +114,7 @@ def _describe(exc: ValidationError, source: Located) -> str:
     return "\n".join(f"{where}: {text}" for where, (_, text) in ordered)
 
 
-def _message(error: dict[str, Any], path: list[str | int], source: Located) -> str:
+def _message(error: ErrorDetails, path: list[str | int], source: Located) -> str:
     if error["type"] == "extra_forbidden":
         key = str(path[-1]) if path else "?"
         parent = _model_fields_at(path[:-1])

@@ -79,7 +79,8 @@ def _account(account: dict[str, Any]) -> Iterator[Check]:
         yield Check(verdict, "24-hour quota", f"{sent:,.0f} of {limit:,.0f} used ({share:.0%})")
     yield Check("ok", "maximum send rate", f"{quota.get('MaxSendRate', 0):g} messages a second")
     status = account.get("EnforcementStatus", "HEALTHY")
-    verdict = {"HEALTHY": "ok", "PROBATION": "warn"}.get(status, "fail")
+    verdicts: dict[str, Verdict] = {"HEALTHY": "ok", "PROBATION": "warn"}
+    verdict = verdicts.get(status, "fail")
     yield Check(verdict, "enforcement status", status)
 
 

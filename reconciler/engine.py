@@ -17,9 +17,9 @@ from . import ownership, verification
 from .client import Sesv2
 from .config import LoadedConfig, Reference, references
 from .errors import SesctlError
-from .plan import Limits, Plan, Unmanaged
+from .plan import STACK_TAG, Limits, Plan, Unmanaged
 from .resources import BY_KIND, KINDS, STREAMED
-from .resources.base import STACK_TAG, Context, Kind
+from .resources.base import Context, Kind
 
 FETCH_THREADS = 16
 

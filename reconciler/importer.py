@@ -17,9 +17,8 @@ import yaml
 
 from .client import Sesv2
 from .errors import SesctlError
-from .plan import PROTECT_TAG
+from .plan import PROTECT_TAG, STACK_TAG
 from .resources import KINDS, STREAMED
-from .resources.base import STACK_TAG
 
 SECTIONS = [k.section for k in (*KINDS, *STREAMED)]
 SESCTL_TAGS = re.compile(r"^sesctl:")

@@ -36,9 +36,8 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
-def Enum(*values: str) -> Any:
-    """A case-insensitive string enum, normalised to SES's upper case."""
-    return Annotated[Literal[values], BeforeValidator(_upper)]  # type: ignore[valid-type]
+# Enum values are case-insensitive in the file: `Annotated[Literal[...], Upper]`.
+Upper = BeforeValidator(_upper)
 
 
 def _no_null(schema: dict[str, Any]) -> None:
@@ -138,20 +137,23 @@ TagKey = Annotated[str, AfterValidator(_tag_text(128, "key", empty=False))]
 TagValue = Annotated[str, AfterValidator(_tag_text(256, "value", empty=True))]
 Tags = dict[TagKey, TagValue]
 MAX_TAGS = 50
-EnabledDisabled = Enum("ENABLED", "DISABLED")
-EventType = Enum(
-    "SEND",
-    "REJECT",
-    "BOUNCE",
-    "COMPLAINT",
-    "DELIVERY",
-    "OPEN",
-    "CLICK",
-    "RENDERING_FAILURE",
-    "DELIVERY_DELAY",
-    "SUBSCRIPTION",
-)
-SuppressionReason = Enum("BOUNCE", "COMPLAINT")
+EnabledDisabled = Annotated[Literal["ENABLED", "DISABLED"], Upper]
+EventType = Annotated[
+    Literal[
+        "SEND",
+        "REJECT",
+        "BOUNCE",
+        "COMPLAINT",
+        "DELIVERY",
+        "OPEN",
+        "CLICK",
+        "RENDERING_FAILURE",
+        "DELIVERY_DELAY",
+        "SUBSCRIPTION",
+    ],
+    Upper,
+]
+SuppressionReason = Annotated[Literal["BOUNCE", "COMPLAINT"], Upper]
 
 
 Protect = Annotated[
@@ -174,7 +176,8 @@ class Strict(BaseModel):
 
 class DeliveryOptions(Strict):
     tls_policy: Annotated[
-        Enum("REQUIRE", "OPTIONAL") | None, *NotNull("write OPTIONAL (its default)")
+        Annotated[Literal["REQUIRE", "OPTIONAL"], Upper] | None,
+        *NotNull("write OPTIONAL (its default)"),
     ] = None
     sending_pool_name: str | None = Field(
         default=None, description="a pool of the file or the account, or an SES built-in pool"
@@ -203,7 +206,7 @@ class TrackingOptions(Strict):
         "plan shows the tracking options as waiting and apply leaves them for a later run",
     )
     https_policy: Annotated[
-        Enum("REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL") | None,
+        Annotated[Literal["REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"], Upper] | None,
         *NotNull("write OPTIONAL (its default)"),
     ] = None
 
@@ -235,7 +238,7 @@ class SnsDestination(Strict):
 
 class DimensionConfiguration(Strict):
     dimension_name: str
-    dimension_value_source: Enum("MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG")
+    dimension_value_source: Annotated[Literal["MESSAGE_TAG", "EMAIL_HEADER", "LINK_TAG"], Upper]
     default_dimension_value: str
 
 
@@ -340,15 +343,29 @@ def _signing_origins() -> tuple[str, ...]:
 SIGNING_ORIGINS = _signing_origins()
 
 
+def _signing_origin(value: str) -> str:
+    if value not in SIGNING_ORIGINS:
+        raise ValueError(f"Input should be one of {', '.join(SIGNING_ORIGINS)}")
+    return value
+
+
 class DkimSigningAttributes(Strict):
     """Easy DKIM (key length, or a deterministic key from a region: AWS_SES_<REGION>), or
     BYODKIM (a selector and your own private key; write-only, never printed)."""
 
     next_signing_key_length: Annotated[
-        Enum("RSA_1024_BIT", "RSA_2048_BIT") | None, *NotNull("leave the key out")
+        Annotated[Literal["RSA_1024_BIT", "RSA_2048_BIT"], Upper] | None,
+        *NotNull("leave the key out"),
     ] = None
     domain_signing_attributes_origin: Annotated[
-        Enum(*SIGNING_ORIGINS) | None, *NotNull("write AWS_SES (its default)")
+        Annotated[
+            str,
+            Upper,
+            AfterValidator(_signing_origin),
+            Field(json_schema_extra={"enum": list(SIGNING_ORIGINS)}),
+        ]
+        | None,
+        *NotNull("write AWS_SES (its default)"),
     ] = None
     domain_signing_selector: Selector | None = None
     domain_signing_private_key: str | None = Field(
@@ -377,7 +394,7 @@ class DkimSigningAttributes(Strict):
 class MailFromAttributes(Strict):
     mail_from_domain: str
     behavior_on_mx_failure: Annotated[
-        Enum("USE_DEFAULT_VALUE", "REJECT_MESSAGE") | None,
+        Annotated[Literal["USE_DEFAULT_VALUE", "REJECT_MESSAGE"], Upper] | None,
         *NotNull("write USE_DEFAULT_VALUE (its default)"),
     ] = None
 
@@ -442,7 +459,7 @@ class DedicatedIp(Strict):
 
 
 class DedicatedIpPool(Strict):
-    scaling_mode: Enum("STANDARD", "MANAGED") = "STANDARD"
+    scaling_mode: Annotated[Literal["STANDARD", "MANAGED"], Upper] = "STANDARD"
     protect: Protect = None
     tags: Tags | None = None
 
@@ -450,7 +467,7 @@ class DedicatedIpPool(Strict):
 class Topic(Strict):
     display_name: Annotated[str, Field(max_length=128)]
     description: str | None = None
-    default_subscription_status: Enum("OPT_IN", "OPT_OUT")
+    default_subscription_status: Annotated[Literal["OPT_IN", "OPT_OUT"], Upper]
 
 
 class ContactList(Strict):
@@ -519,10 +536,10 @@ class VdmAttributes(Strict):
 class AccountDetails(Strict):
     """PutAccountDetails: what SES reviews for production access; it requires both first keys."""
 
-    mail_type: Enum("MARKETING", "TRANSACTIONAL")
+    mail_type: Annotated[Literal["MARKETING", "TRANSACTIONAL"], Upper]
     website_url: str
     use_case_description: str | None = None
-    contact_language: Enum("EN", "JA") | None = None
+    contact_language: Annotated[Literal["EN", "JA"], Upper] | None = None
     additional_contact_email_addresses: list[str] | None = None
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from .client import ACCESS_DENIED, Sesv2
 from .errors import ApiError
-from .resources.base import STACK_TAG, tags_from_api
+from .plan import STACK_TAG
+from .resources.base import tags_from_api
 
 
 @dataclass

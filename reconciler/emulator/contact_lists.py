@@ -53,7 +53,7 @@ def create(call: Call) -> dict[str, Any]:
     if name in call.backend.contacts_lists:
         raise already_exists(f"Contact list {name}")
     check_tags(call.params.get("Tags") or [])
-    contact_list = ContactList(name, "", _topics(call))
+    contact_list: Any = ContactList(name, "", _topics(call))
     contact_list.description = call.params.get("Description")
     call.backend.contacts_lists[name] = contact_list
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))

@@ -123,7 +123,7 @@ def create(call: Call) -> dict[str, Any]:
     signing = call.params.get("DkimSigningAttributes") or {}
     if signing and "@" in name:
         raise bad_request("The EmailIdentity value must be a valid domain.")
-    identity = EmailIdentity(name, None, None, configuration_set)
+    identity: Any = EmailIdentity(name, None, None, configuration_set)
     if "@" in name:
         identity.dkim_attributes = {"SigningEnabled": False, "SigningAttributesOrigin": "AWS_SES"}
     elif signing.get("DomainSigningSelector") or signing.get("DomainSigningPrivateKey"):

@@ -100,9 +100,16 @@ def all_messages(call: Call) -> list[dict[str, Any]]:
     return [m.as_json() if isinstance(m, Message) else m for m in _messages(call)]
 
 
-def _addresses(destination: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
-    return tuple(
-        tuple(destination.get(k) or ()) for k in ("ToAddresses", "CcAddresses", "BccAddresses")
+Addresses = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _addresses(destination: dict[str, Any]) -> Addresses:
+    """To, Cc and Bcc of a destination."""
+    get = destination.get
+    return (
+        tuple(get("ToAddresses") or ()),
+        tuple(get("CcAddresses") or ()),
+        tuple(get("BccAddresses") or ()),
     )
 
 
@@ -258,7 +265,7 @@ def send_email(call: Call) -> dict[str, Any]:
     accepted = _take(call, recipients)
     call.extras.day_window.add(time.time(), counted)
     name = data = subject = None
-    delivered, attachments = True, []
+    delivered, attachments = True, list[dict[str, Any]]()
     if "Template" in content:
         spec = content["Template"]
         name, template = _template(call, spec)

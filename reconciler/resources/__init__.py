@@ -25,7 +25,7 @@ KINDS: tuple[Kind, ...] = (
     ContactLists(),
 )
 # Kinds too large to list and read one by one: they compute their changes while streaming.
-STREAMED = (SuppressionList(),)
+STREAMED: tuple[Any, ...] = (SuppressionList(),)
 BY_KIND: dict[str, Any] = {k.kind: k for k in (*KINDS, *STREAMED)}
 
 # Kinds that live inside another and are applied by their own module.

@@ -108,7 +108,8 @@ class ConfigurationSets:
         data = managed(model)
         want = {g: normalise_group(g, data[g]) for g in GROUPS if g in data}
         for group, member in KEY_MEMBERS.items():
-            if member in (want.get(group) or {}) and want[group][member] is None:
+            kept = want.get(group) or {}
+            if member in kept and kept[member] is None:
                 want[group] = None
         want["tags"] = desired_tags(ctx, model)
         return want
