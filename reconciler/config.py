@@ -123,6 +123,8 @@ def _message(error: ErrorDetails, path: list[str | int], source: Located) -> str
         return f"unknown key{hint}"
     if error["type"] == "missing":
         return f"missing required key {error['loc'][-1]!r}"
+    if error.get("input", ...) is None and error["type"].endswith(("_type", "literal_error")):
+        return "null is not allowed here: give a value or leave the key out"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 

@@ -200,6 +200,8 @@ class SuppressionOptions(Strict):
 
 
 class TrackingOptions(Strict):
+    """Open and click tracking; without a custom domain SES keeps no tracking options."""
+
     custom_redirect_domain: str | None = Field(
         default=None,
         description="SES needs this domain verified as an identity of its own; until it is, "
@@ -209,6 +211,18 @@ class TrackingOptions(Strict):
         Annotated[Literal["REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"], Upper] | None,
         *NotNull("write OPTIONAL (its default)"),
     ] = None
+
+    @model_validator(mode="after")
+    def _domain_for_policy(self) -> TrackingOptions:
+        unset = (
+            "custom_redirect_domain" in self.model_fields_set and not self.custom_redirect_domain
+        )
+        if unset and self.https_policy:
+            raise ValueError(
+                "https_policy needs custom_redirect_domain: without it SES keeps no tracking "
+                "options (write tracking_options: null to remove them)"
+            )
+        return self
 
 
 class DashboardOptions(Strict):

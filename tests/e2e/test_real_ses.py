@@ -277,6 +277,13 @@ REFUSED = [
         "bulk is a MANAGED pool",
     ),
     ("account: {sending_enabled: null}\n", ":4:28:", "null is not allowed here"),
+    ("suppressions: {prune: null}\n", ":4:23:", "null is not allowed here: give a value"),
+    (
+        "configuration_sets: {cs: {tracking_options: "
+        "{custom_redirect_domain: null, https_policy: REQUIRE}}}\n",
+        ":4:45:",
+        "https_policy needs custom_redirect_domain",
+    ),
 ]
 
 
