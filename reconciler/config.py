@@ -379,7 +379,7 @@ def references(loaded: LoadedConfig) -> list[Reference]:
             )
             refs.append(Reference("identity", domain, where, "configuration_set", name, True))
     for ip, placement in (loaded.model.dedicated_ips or {}).items():
-        if placement.pool:
+        if placement.pool and placement.pool not in BUILT_IN_POOLS:
             where = loaded.value_mark("dedicated_ips", ip, "pool")
             refs.append(Reference("dedicated_ip_pool", placement.pool, where, "dedicated_ip", ip))
     return refs

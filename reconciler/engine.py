@@ -61,6 +61,14 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         plan.live.update({(kind.kind, name): state for name, state in found.state.items()})
     plan.sort()
     _check_references(refs, loaded, client, live)
+    problems = [
+        p
+        for k in managed
+        if hasattr(k, "preconditions")
+        for p in k.preconditions(client, plan.changes)
+    ]
+    if problems:
+        raise SesctlError("\n".join(problems))
     return plan
 
 

@@ -1,7 +1,9 @@
 """Dedicated IP pools: scaling mode and tags.
 
 SES lets a pool move from STANDARD to MANAGED in place (PutDedicatedIpPoolScalingAttributes)
-but never back: MANAGED → STANDARD is a replace, and the plan says so.
+but never back: MANAGED → STANDARD is a replace, and the plan says so. SES refuses to delete a
+STANDARD pool that still holds dedicated IPs (CloudFormation, AWS::SES::DedicatedIpPool), so a
+plan that would leave IPs in a pool it deletes is refused before apply starts.
 """
 
 from __future__ import annotations
@@ -62,6 +64,31 @@ class DedicatedIpPools:
             if change.action == "update" and modes == ("MANAGED", "STANDARD"):
                 change.action, change.reason = "replace", REPLACE_REASON
         return changes
+
+    def preconditions(self, client: Sesv2, changes: list[Change]) -> list[str]:
+        """STANDARD pools the plan deletes that would still hold IPs (read only for those)."""
+        problems = []
+        for change in changes:
+            before = change.before or {}
+            if change.kind != KIND or change.action != "delete":
+                continue
+            if before.get("scaling_mode", "STANDARD") != "STANDARD":
+                continue
+            placed = client.pages("GetDedicatedIps", "DedicatedIps", PoolName=change.name)
+            moved = {
+                c.name
+                for c in changes
+                if c.kind == "dedicated_ip"
+                and (c.after or {}).get("pool") not in (None, change.name)
+            }
+            left = sorted(ip["Ip"] for ip in placed if ip["Ip"] not in moved)
+            if left:
+                problems.append(
+                    f"dedicated_ip_pool {change.name} still holds {', '.join(left)}: SES deletes "
+                    "a STANDARD pool only once it is empty; place them in another pool under "
+                    "dedicated_ips (ses-default-dedicated-pool is the account's default)"
+                )
+        return problems
 
     def apply(self, client: Sesv2, change: Change) -> None:
         name, before, after = change.name, change.before or {}, change.after or {}

@@ -2,6 +2,7 @@
 
 IPs are leased, not created: an IP the file names that the account does not lease is an
 error, and an IP the file leaves out is never touched. Neither field is managed unless named.
+An IP in no pool of the account's own is in SES's `ses-default-dedicated-pool`, and reads so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..plan import Change
 from .base import Context, managed, overlay, read_or_none, update_or_nothing
 
 KIND = "dedicated_ip"
+DEFAULT_POOL = "ses-default-dedicated-pool"
 
 
 class DedicatedIps:
@@ -30,7 +32,8 @@ class DedicatedIps:
         if answer is None:
             return None
         ip = answer["DedicatedIp"]
-        return {"pool": ip.get("PoolName"), "warmup_percentage": ip.get("WarmupPercentage")}
+        pool = ip.get("PoolName") or DEFAULT_POOL
+        return {"pool": pool, "warmup_percentage": ip.get("WarmupPercentage")}
 
     def diff(
         self, name: str, model: DedicatedIp | None, live: dict[str, Any] | None, ctx: Context

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from .conftest import Env
+import pytest
+import yaml
+
+from tests.keys import byodkim_key
+
+from .conftest import EXAMPLES, Env
 
 WAITING = (
     "tracking_options: waiting for identity click.example.com to be verified (publish the "
@@ -129,3 +135,21 @@ def test_a_plan_of_a_matching_account_reads_only_what_it_needs(env: Env) -> None
         "GetContactList": 1,
         "GetSuppressedDestination": 2,
     }
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_every_example_applies_and_converges(env: Env, name: str) -> None:
+    """Each example as a newcomer runs it: apply, publish DNS (verify), apply, plan = 0."""
+    config = env.example(name)
+    document = yaml.safe_load(Path(config).read_text())
+    env.monkeypatch.setenv("BYODKIM_KEY", byodkim_key())
+    if document.get("dedicated_ips"):
+        env.control("POST", "/_sesctl/dedicated-ips", {"ips": list(document["dedicated_ips"])})
+    first = env.sesctl("apply", config, "--auto-approve")
+    assert first.exit_code == 0, first.output
+    if document.get("identities"):
+        env.control("POST", "/_sesctl/verify", {"identities": list(document["identities"])})
+    second = env.sesctl("apply", config, "--auto-approve")
+    assert second.exit_code == 0, second.output
+    again = env.sesctl("plan", config, "--detailed-exitcode")
+    assert again.exit_code == 0, again.stdout

@@ -383,3 +383,29 @@ def test_control_endpoints_answer_json(env: Env) -> None:
     request = urllib.request.Request(f"{env.url}/_sesctl/verification", method="POST", data=b"{}")
     with urllib.request.urlopen(request) as response:
         assert json.load(response) == {"after_seconds": None}
+
+
+# --- 5. what SES refuses that only the live account shows: found by plan, before any change ---
+
+
+def test_a_standard_pool_that_still_holds_ips_is_not_deleted_halfway(env: Env) -> None:
+    env.control("POST", "/_sesctl/dedicated-ips", {"ips": ["198.51.100.7"]})
+    placed = HEAD + (
+        "dedicated_ip_pools: {old: {}}\ndedicated_ips: {198.51.100.7: {pool: old}}\n"
+        "templates: {t: {subject: s, text: t}}\n"
+    )
+    assert env.sesctl("apply", env.write(placed), "--auto-approve").exit_code == 0
+    dropped = env.write(HEAD + "dedicated_ip_pools: {}\ntemplates: {t: {subject: s, text: u}}\n")
+    assert_plain_error(
+        env.sesctl("apply", dropped, "--auto-approve"),
+        "dedicated_ip_pool old still holds 198.51.100.7: SES deletes a STANDARD pool only once",
+    )
+    assert env.ses().get_email_template(TemplateName="t")["TemplateContent"]["Text"] == "t"
+    moved = env.write(
+        HEAD + "dedicated_ip_pools: {}\n"
+        "dedicated_ips: {198.51.100.7: {pool: ses-default-dedicated-pool}}\n"
+        "templates: {t: {subject: s, text: u}}\n"
+    )
+    assert env.sesctl("apply", moved, "--auto-approve").exit_code == 0
+    assert env.sesctl("plan", moved, "--detailed-exitcode").exit_code == 0
+    assert env.ses().list_dedicated_ip_pools()["DedicatedIpPools"] == []
