@@ -35,20 +35,18 @@ class World:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.ses = boto3.client(
-            "sesv2",
-            endpoint_url=url,
+        no_retries = Config(retries={"mode": "standard", "total_max_attempts": 1})
+        self.ses = self._client("sesv2", no_retries)
+        self.tagging = self._client("resourcegroupstaggingapi", None)
+
+    def _client(self, service: str, config: Config | None) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
             region_name="us-east-1",
             aws_access_key_id="t",
             aws_secret_access_key="t",
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        )
-        self.tagging = boto3.client(
-            "resourcegroupstaggingapi",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="t",
-            aws_secret_access_key="t",
+            config=config,
         )
 
     def control(self, path: str, body: dict[str, Any]) -> Any:
