@@ -96,8 +96,9 @@ def summary_line(plan: Plan) -> str:
     parts = [f"{counts['create']} to create", f"{counts['update']} to update"]
     parts += [f"{counts['delete']} to delete", f"{counts['replace']} to replace"]
     line = "Plan: " + ", ".join(parts) + "."
-    if plan.waiting:
-        line += f" {len(plan.waiting)} of them wait for verification: a later apply finishes them."
+    if waiting := len(plan.waiting):
+        verb = "waits" if waiting == 1 else "wait"
+        line += f" {waiting} of them {verb} for verification: a later apply finishes them."
     return line
 
 

@@ -45,7 +45,7 @@ def test_production_example_applies_and_converges(env: Env) -> None:
     assert "~ update  configuration_set transactional  (waiting: nothing SES takes yet)" in (
         waiting.stdout
     )
-    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 to replace. 1 of them wait" in (
+    assert "Plan: 0 to create, 1 to update, 0 to delete, 0 to replace. 1 of them waits" in (
         waiting.stdout
     )
     nothing = env.sesctl("apply", config, "--auto-approve")

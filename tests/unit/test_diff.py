@@ -215,3 +215,37 @@ def test_overlay_converges(live: dict, desired: dict) -> None:
 @given(state=mapping)
 def test_a_state_never_differs_from_itself(state: dict) -> None:
     assert field_changes(state, state) == []
+
+
+nothing = st.recursive(
+    st.sampled_from([None, ""]),
+    lambda inner: st.dictionaries(keys, inner, max_size=3),
+    max_leaves=5,
+)
+
+
+@given(state=mapping, nothing=nothing, key=keys)
+def test_absent_null_empty_string_and_a_group_of_nothing_are_the_same(
+    state: dict, nothing: object, key: str
+) -> None:
+    """SES may leave a member out or answer "" or a group of unset members: no change."""
+    without = {k: v for k, v in state.items() if k != key}
+    assert field_changes(without, {**without, key: nothing}) == []
+    assert field_changes({**without, key: nothing}, without) == []
+
+
+def test_an_empty_list_is_not_nothing() -> None:
+    """`suppressed_reasons: []` (suppress nothing) differs from no override at all."""
+    assert field_changes({"r": None}, {"r": []}) != []
+
+
+def test_a_tracking_domain_waits_for_its_identity_to_be_verified() -> None:
+    model = cset(tracking_options={"custom_redirect_domain": "c.example.com"})
+    (created,) = ConfigurationSets().diff("cs", model, None, CTX)
+    assert created.action == "create" and not created.waiting
+    assert "identity c.example.com" in created.held["tracking_options"]
+    (updated,) = ConfigurationSets().diff("cs", model, live_set(), CTX)
+    assert updated.waiting
+    verified = Context(stack="s", tags={"team": "platform"}, verified=frozenset({"c.example.com"}))
+    (ready,) = ConfigurationSets().diff("cs", model, live_set(), verified)
+    assert not ready.held and not ready.waiting
