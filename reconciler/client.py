@@ -8,6 +8,7 @@ botocore's failures into one plain message a user can act on.
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -154,7 +155,9 @@ class Sesv2:
     def __init__(self, settings: ClientSettings, recorder: Recorder | None = None) -> None:
         try:
             session = botocore.session.Session(profile=settings.profile)
-            region = settings.region or session.get_config_variable("region")
+            region = (
+                settings.region or _environment_region() or session.get_config_variable("region")
+            )
         except ProfileNotFound as exc:
             raise SesctlError(f"AWS profile not found: {exc.kwargs.get('profile')}") from None
         if not region:
@@ -374,6 +377,12 @@ def _answer_lost(operation: str, exc: ClientError) -> bool:
     if operation.startswith("Create"):
         return retried and code == "AlreadyExistsException"
     return retried and operation.startswith("Delete") and code == "NotFoundException"
+
+
+def _environment_region() -> str | None:
+    """AWS_REGION, which the AWS CLI and SDKs read before AWS_DEFAULT_REGION (AWS SDKs and
+    Tools reference, "AWS Region"); botocore reads only the latter, and the profile's."""
+    return os.environ.get("AWS_REGION") or None
 
 
 def _known_regions(session: Any) -> set[str]:

@@ -239,3 +239,15 @@ def test_pre_commit_hook_passes_a_valid_file_and_blocks_a_broken_one(env: Env) -
     ran = runner.run(f"{entry} sesctl-broken.yaml sesctl.yaml")  # pre-commit passes them all
     assert ran.code == 1, ran.log
     assert "identities.a.com.bogus" in ran.log and "sesctl.yaml: valid" in ran.log
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_the_pipelines_install_sesctl_from_its_repository_pinned_to_a_commit(name: str) -> None:
+    """sesctl is not on the package index: `pip install sesctl==…` would install whatever
+    holds that name there. The pipelines install from the repository at a pinned commit."""
+    text = (CI / name).read_text()
+    installs = re.findall(r"pip install[^\n]*", text)
+    assert installs and all('"sesctl @ $SESCTL_SOURCE"' in line for line in installs), installs
+    document = yaml.safe_load(text)
+    source = (document.get("env") or document.get("variables"))["SESCTL_SOURCE"]
+    assert re.fullmatch(r"git\+https://\S+@[0-9a-f]{40}", source), source

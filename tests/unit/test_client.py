@@ -68,3 +68,25 @@ def test_limiter_hook_reads_the_operation_from_the_event_name(
     limiter.before_send(event_name="before-send.sesv2.ListEmailTemplates", request=None)
     limiter.before_send(event_name="before-send.sesv2.ListEmailTemplates", request=None)
     assert clock.slept == [1.02]
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"AWS_REGION": "eu-west-1"}, "eu-west-1"),
+        ({"AWS_DEFAULT_REGION": "eu-central-1"}, "eu-central-1"),
+        ({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-central-1"}, "eu-west-1"),
+    ],
+)
+def test_the_region_comes_from_aws_region_first_as_the_aws_cli_reads_it(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = client_module.ClientSettings(endpoint_url="http://127.0.0.1:9")
+    assert client_module.Sesv2(settings).region == expected
+    settings.region = "us-west-2"  # --region or the file's region: always first
+    assert client_module.Sesv2(settings).region == "us-west-2"
