@@ -44,16 +44,30 @@ def wanted(targets: Iterable[Address], references: list[Reference]) -> set[Addre
 
 
 def select(plan: Plan, targets: dict[str, Address], references: list[Reference]) -> Plan:
-    """The plan cut down to the targets (as given → parsed), their children and dependencies."""
-    keep = wanted(targets.values(), references)
+    """The plan cut down to the targets (as given → parsed), their children and dependencies.
+
+    A child target (`event_destination/<set>/<name>`) takes its parent's own change (the set
+    must exist first) and what the parent depends on, but not its siblings."""
+    children = {a for a in targets.values() if owner_of(*a) != a}
+    parents = {owner_of(*a) for a in children}
+    whole = wanted(set(targets.values()) - children, references)
+    whole |= wanted(parents, references) - parents
+
+    def kept(kind: str, name: str) -> bool:
+        address = (kind, name)
+        return address in children or address in parents or owner_of(kind, name) in whole
+
     chosen = replace(
         plan,
-        changes=[c for c in plan.changes if owner_of(c.kind, c.name) in keep],
-        unmanaged=[u for u in plan.unmanaged if owner_of(u.kind, u.name) in keep],
+        changes=[c for c in plan.changes if kept(c.kind, c.name)],
+        unmanaged=[u for u in plan.unmanaged if kept(u.kind, u.name)],
         warnings=list(plan.warnings),
     )
     for target, address in targets.items():
-        if not any(owner_of(c.kind, c.name) == address for c in chosen.changes):
+        found = (
+            c for c in chosen.changes if address in ((c.kind, c.name), owner_of(c.kind, c.name))
+        )
+        if not any(found):
             chosen.warnings.append(f"--target {target}: no change to make")
     chosen.warnings.append(
         "Targeting is in effect: only "

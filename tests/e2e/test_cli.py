@@ -189,3 +189,47 @@ def test_a_bad_target_is_refused_before_any_call(env: Env) -> None:
     assert result.exit_code == 1
     assert "--target identities/example.com: unknown kind 'identities'" in result.stderr
     assert env.calls() == {}
+
+
+SNS = (
+    "      {}: {{matching_event_types: [SEND], "
+    "sns_destination: {{topic_arn: 'arn:aws:sns:us-east-1:111122223333:t'}}}}\n"
+)
+
+
+def test_a_child_target_takes_its_parent_but_not_its_siblings(env: Env) -> None:
+    config = env.write(
+        TARGETED.replace(
+            "  b: {}\n",
+            "  b:\n    event_destinations:\n" + SNS.format("y") + SNS.format("z"),
+        )
+    )
+    planned = env.sesctl("plan", config, "--format", "json", "--target", "event_destination/b/y")
+    assert planned.exit_code == 0, planned.output
+    document = json.loads(planned.stdout)
+    assert [(c["kind"], c["name"]) for c in document["changes"]] == [
+        ("configuration_set", "b"),
+        ("event_destination", "b/y"),
+    ]
+    assert (
+        env.sesctl("apply", config, "--auto-approve", "--target", "event_destination/b/y").exit_code
+        == 0
+    )
+    policy = (
+        "{Version: '2012-10-17', Statement: [{Effect: Allow, Action: 'ses:SendEmail', "
+        "Resource: '*', Principal: {AWS: '1'}}]}"
+    )
+    with_policy = env.write(
+        TARGETED.replace(
+            "example.com: {configuration_set_name: a}",
+            f"example.com: {{configuration_set_name: a, policies: {{p: {policy}, q: {policy}}}}}",
+        )
+    )
+    target = ("--target", "identity_policy/example.com/p")
+    policies = json.loads(env.sesctl("plan", with_policy, "--format", "json", *target).stdout)
+    assert [(c["kind"], c["name"]) for c in policies["changes"]] == [
+        ("configuration_set", "a"),
+        ("event_destination", "a/x"),
+        ("identity", "example.com"),
+        ("identity_policy", "example.com/p"),
+    ]
