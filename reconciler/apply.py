@@ -16,14 +16,17 @@ On a failure, or Ctrl-C, no new change starts; the ones on the wire finish and a
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from .client import Sesv2
-from .errors import SesctlError
+from .errors import Interrupted, SesctlError
 from .plan import Change, Plan, owner_of, strings
 from .resources import BY_KIND, CHILD_APPLY
 
@@ -38,11 +41,22 @@ DEPENDS_ON: dict[str, frozenset[str]] = {
 
 
 @dataclass
+class Stopped:
+    """A change that began and did not finish: why, and the writes that landed before."""
+
+    change: Change
+    error: SesctlError
+    landed: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ApplyResult:
-    """What landed, what failed (the first failure stopped the run), and what never started."""
+    """What landed, what failed (the first failure stopped the run), what Ctrl-C cut short,
+    and what never started."""
 
     applied: list[Change] = field(default_factory=list)
-    failures: list[tuple[Change, SesctlError]] = field(default_factory=list)
+    failures: list[Stopped] = field(default_factory=list)
+    cut_short: list[Stopped] = field(default_factory=list)  # by Ctrl-C, between two calls
     not_applied: list[Change] = field(default_factory=list)
     interrupted: bool = False
     # Changes with parts SES cannot take yet, left for a later run (those applied in part too).
@@ -51,12 +65,20 @@ class ApplyResult:
     @property
     def error(self) -> SesctlError | None:
         if self.failures:
-            return self.failures[0][1]
-        return SesctlError("interrupted") if self.interrupted else None
+            return self.failures[0].error
+        return Interrupted("interrupted") if self.interrupted else None
 
 
 class _NotStarted(Exception):
     """A change still queued when the run stopped."""
+
+
+class _Stop(Exception):
+    """A change that failed or was cut short, with the writes that landed before."""
+
+    def __init__(self, error: SesctlError, landed: list[str]) -> None:
+        super().__init__(error.message)
+        self.error, self.landed = error, landed
 
 
 def _prerequisites(changes: list[Change]) -> list[set[int]]:
@@ -139,6 +161,7 @@ def apply_plan(
     on_applied: Callable[[Change], None] = lambda c: None,
     on_start: Callable[[Change], None] = lambda c: None,
     workers: int = WORKERS,
+    on_interrupt: Callable[[], None] = lambda: None,
 ) -> ApplyResult:
     """Apply the changes; `on_start` and `on_applied` bracket each one, so a run killed at
     any moment has said what it applied and which changes were on the wire."""
@@ -146,19 +169,31 @@ def apply_plan(
     schedule = _Schedule(plan.changes)
     stop, say = threading.Event(), threading.Lock()
 
-    def run(change: Change) -> None:
+    def run(change: Change) -> list[str]:
         if stop.is_set():
             raise _NotStarted
         if change.waiting:
-            return
+            return []
         with say:
             on_start(change)
-        apply_one(client, change)
+        with client.landing() as landed:
+            try:
+                apply_one(client, change)
+            except SesctlError as exc:
+                raise _Stop(exc, list(landed)) from None
+        return landed
 
-    running: dict[Future[None], int] = {}
+    def interrupt() -> None:
+        """Ctrl-C: no change and no call starts now; those on the wire land and are told."""
+        stop.set()
+        client.stopped.set()
+        result.interrupted = True
+        on_interrupt()
+
+    running: dict[Future[list[str]], int] = {}
     queues = _Queues()
-    with ThreadPoolExecutor(workers, thread_name_prefix="apply") as pool:
-        while True:
+    with _on_ctrl_c(interrupt), ThreadPoolExecutor(workers, thread_name_prefix="apply") as pool:
+        while running or not stop.is_set():
             try:
                 if not stop.is_set():
                     queues.add(plan.changes, schedule.take())
@@ -166,17 +201,32 @@ def apply_plan(
                         running[pool.submit(run, plan.changes[i])] = i
                 if not running:
                     break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                stop.set()
-                result.interrupted = True
-                continue
-            for future in done:
-                i = running.pop(future)
-                schedule.done(i)
-                _settle(result, plan.changes[i], future, stop, say, on_applied)
+                for future in wait(running, return_when=FIRST_COMPLETED)[0]:
+                    _settle(result, plan.changes[running[future]], future, stop, say, on_applied)
+                    schedule.done(running.pop(future))
+            except KeyboardInterrupt:  # no handler could be installed (not the main thread)
+                interrupt()
     result.not_applied += [plan.changes[i] for i in queues.left()] + schedule.never_taken()
     return result
+
+
+@contextmanager
+def _on_ctrl_c(interrupt: Callable[[], None]) -> Iterator[None]:
+    """While applying, Ctrl-C (SIGINT) calls `interrupt` instead of raising KeyboardInterrupt
+    at whatever line runs, where it could cut the report short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        interrupt()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Queues:
@@ -209,7 +259,7 @@ class _Queues:
 def _settle(
     result: ApplyResult,
     change: Change,
-    future: Future[None],
+    future: Future[list[str]],
     stop: threading.Event,
     say: threading.Lock,
     on_applied: Callable[[Change], None],
@@ -223,8 +273,15 @@ def _settle(
             on_applied(change)
     elif isinstance(error, _NotStarted):
         result.not_applied.append(change)
+    elif isinstance(error, _Stop) and isinstance(error.error, Interrupted):
+        if error.landed:
+            result.cut_short.append(Stopped(change, error.error, error.landed))
+        else:
+            result.not_applied.append(change)
     else:
         stop.set()
-        if not isinstance(error, SesctlError):
-            error = SesctlError(f"internal error: {type(error).__name__}: {error}")
-        result.failures.append((change, error))
+        if isinstance(error, _Stop):
+            result.failures.append(Stopped(change, error.error, error.landed))
+        else:
+            failure = SesctlError(f"internal error: {type(error).__name__}: {error}")
+            result.failures.append(Stopped(change, failure))

@@ -19,7 +19,7 @@ import click
 
 from . import __version__, render
 from .client import ClientSettings, RateLimits, Sesv2
-from .errors import GuardError, SesctlError
+from .errors import GuardError, Interrupted, SesctlError
 from .guards import Verdict
 from .plan import Change, Plan
 from .secrets import SECRETS
@@ -500,11 +500,18 @@ def _apply(the_plan: Plan, client: Sesv2, again: str) -> int:
         _report(change)
         recorder.emit(event="change", outcome="applied", **_named(change))
 
-    result = apply_plan(the_plan, client, on_applied=applied, on_start=_starting)
-    for change, error in result.failures:
-        recorder.emit(event="change", outcome="failed", error=error.message, **_named(change))
+    def interrupted() -> None:
+        echo("Interrupted: starting nothing new; the calls on the wire finish…", err=True)
+
+    result = apply_plan(
+        the_plan, client, on_applied=applied, on_start=_starting, on_interrupt=interrupted
+    )
+    for stopped in result.failures:
+        error = stopped.error.message
+        recorder.emit(event="change", outcome="failed", error=error, **_named(stopped.change))
     if result.error is not None:
-        raise SesctlError(_failure_report(result) + f"\n{again}")
+        failure = Interrupted if result.interrupted and not result.failures else SesctlError
+        raise failure(_failure_report(result) + f"\n{again}")
     counts = {a: sum(c.action == a for c in result.applied) for a in render.SYMBOL}
     echo(
         f"\nApply complete: {counts['create']} created, {counts['update']} updated, "
@@ -547,15 +554,21 @@ def _confirm(plan: Plan) -> bool:
 
 
 def _failure_report(result: ApplyResult) -> str:
-    """What stopped the run, then exactly what was applied and what was not."""
+    """What stopped the run, then exactly what was applied, what landed in part (call by
+    call), and what was not applied at all."""
     lines = [
-        f"apply stopped at {change.action} {change.address}: {error.message}"
-        for change, error in result.failures
-    ] or [f"apply {result.error.message if result.error else 'stopped'}"]
+        f"apply stopped at {s.change.action} {s.change.address}: {s.error.message}"
+        for s in result.failures
+    ] or ["apply interrupted: nothing new started; the calls on the wire finished"]
     lines.append(f"Applied ({len(result.applied)}):" + ("" if result.applied else " none"))
     lines += [f"  {c.action} {c.address}" for c in result.applied]
-    rest = [c for c, _ in result.failures] + result.not_applied
-    lines.append(f"Not applied ({len(rest)}):")
+    stopped = result.failures + result.cut_short
+    partly = [s for s in stopped if s.landed]
+    if partly:
+        lines.append(f"Partly applied ({len(partly)}): these calls landed, the rest did not")
+        lines += [f"  {s.change.action} {s.change.address}: {', '.join(s.landed)}" for s in partly]
+    rest = [s.change for s in stopped if not s.landed] + result.not_applied
+    lines.append(f"Not applied ({len(rest)}):" + ("" if rest else " none"))
     lines += [f"  {c.action} {c.address}" for c in rest]
     return "\n".join(lines)
 

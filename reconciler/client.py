@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,7 +32,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .errors import ApiError, SesctlError
+from .errors import ApiError, Interrupted, SesctlError
 from .observe import Recorder
 
 # SES's published default quotas for the control plane (calls per second, per operation).
@@ -184,6 +185,9 @@ class Sesv2:
         self.endpoint_url = settings.endpoint_url
         self.max_attempts = settings.max_attempts
         self.limiter = RateLimiter(settings.rate_limits)
+        # Set on Ctrl-C: no call starts after it (the ones on the wire finish).
+        self.stopped = threading.Event()
+        self._changes = threading.local()  # the calls that landed for the change in hand
         self.account: str | None = None
         self.recorder = recorder or Recorder()
         self._session, self._config = session, config
@@ -290,14 +294,30 @@ class Sesv2:
             if not token:
                 return
 
+    @contextmanager
+    def landing(self) -> Iterator[list[str]]:
+        """The writes that land in this thread while the block runs, in order: what a change
+        did before it failed or was interrupted."""
+        landed: list[str] = []
+        self._changes.landed = landed
+        try:
+            yield landed
+        finally:
+            self._changes.landed = None
+
     def _invoke(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Make one call; the recorder hears of it however it ends."""
+        if self.stopped.is_set():
+            raise Interrupted(f"interrupted before {operation}")
         started = time.monotonic()
         metadata: dict[str, Any] | None = None
         error: str | None = None
         try:
             answer = self._attempts(client, operation, params)
             metadata = answer.get("ResponseMetadata")
+            landed = getattr(self._changes, "landed", None)
+            if landed is not None and not operation.startswith(("Get", "List")):
+                landed.append(operation)
             return answer
         except _Failed as failed:
             metadata, error = failed.metadata, failed.error.message
@@ -312,7 +332,7 @@ class Sesv2:
             return method(**params)
         except ClientError as exc:
             metadata = exc.response.get("ResponseMetadata", {})
-            if _answer_lost(operation, exc):
+            if _deleted_by_a_lost_attempt(operation, exc):
                 return {"ResponseMetadata": metadata}
             raise _Failed(self._client_error(operation, exc), metadata) from None
         except BotoCoreError as exc:
@@ -351,7 +371,7 @@ class Sesv2:
             )
         else:
             text = f"{operation} failed: {code}: {message}"
-        return ApiError(text, code)
+        return ApiError(text, code, _retried(exc))
 
     def count(self, operation: str) -> int:
         return self.recorder.calls[operation]
@@ -369,14 +389,16 @@ class _Failed(Exception):
         self.error, self.metadata = error, metadata
 
 
-def _answer_lost(operation: str, exc: ClientError) -> bool:
-    """A retried create that meets AlreadyExists, or a retried delete that meets NotFound:
-    an earlier attempt did the work and its answer was lost on the way (a cut connection)."""
-    retried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+def _retried(exc: ClientError) -> bool:
+    return bool(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0)
+
+
+def _deleted_by_a_lost_attempt(operation: str, exc: ClientError) -> bool:
+    """A retried delete that meets NotFound: an earlier attempt deleted it and its answer was
+    lost on the way (a cut connection). A retried create that meets AlreadyExists is not
+    taken for granted: someone else may have created it in between (see resources.base)."""
     code = exc.response.get("Error", {}).get("Code")
-    if operation.startswith("Create"):
-        return retried and code == "AlreadyExistsException"
-    return retried and operation.startswith("Delete") and code == "NotFoundException"
+    return _retried(exc) and operation.startswith("Delete") and code == "NotFoundException"
 
 
 def _environment_region() -> str | None:

@@ -23,9 +23,16 @@ class ConfigError(SesctlError):
 class ApiError(SesctlError):
     """An SES (or other AWS) call failed for good, after botocore's retries."""
 
-    def __init__(self, message: str, code: str = "") -> None:
+    def __init__(self, message: str, code: str = "", retried: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.retried = retried  # botocore retried the call: an earlier attempt may have landed
+
+
+class Interrupted(SesctlError):
+    """Ctrl-C: nothing new starts; what was on the wire finished (exit 130, as a shell says)."""
+
+    exit_code = 130
 
 
 class GuardError(SesctlError):

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.core.base_backend import BackendDict
@@ -59,10 +59,15 @@ StartResponse = Callable[..., Any]
 
 @dataclass
 class Fault:
+    """An injected fault: an error answer, or the connection cut before the call takes effect
+    ("cut") or after ("lost"); `meanwhile` runs first, as another client's calls would."""
+
     code: str
     status: int
     message: str
     remaining: int | None  # None: every call until cleared
+    kind: str = "error"
+    meanwhile: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Extensions:
@@ -82,6 +87,8 @@ class Extensions:
         self.hardness = hardness or Hardness()
         self.throttled: Counter[str] = Counter()  # calls answered 429 by the hardness
         self.faulted: Counter[str] = Counter()  # calls that met a random fault
+        self.holding = threading.Condition()  # calls held on the wire (fault kind "hold")
+        self.held, self.released = 0, False
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
@@ -103,8 +110,18 @@ class Extensions:
         with self.lock:
             self.calls[operation] += 1
             fault = self._take_fault(operation)
-        if fault is not None:
-            return _error(start_response, ApiFailure(fault.status, fault.code, fault.message))
+        chance: str | None = None
+        if fault is not None and fault.kind == "hold":
+            self._hold()
+        elif fault is not None:
+            with self.lock:
+                seed(
+                    Call("Meanwhile", _region(environ), {}, self.settings),
+                    {"calls": fault.meanwhile},
+                )
+            if fault.kind == "error":
+                return _error(start_response, ApiFailure(fault.status, fault.code, fault.message))
+            chance = fault.kind
         hard = self.hardness
         if hard.latency:
             time.sleep(hard.latency)
@@ -112,8 +129,7 @@ class Extensions:
             with self.lock:
                 self.throttled[operation] += 1
             return _error(start_response, THROTTLED)
-        chance = hard.fault()
-        if chance is not None:
+        if chance is None and (chance := hard.fault()) is not None:
             with self.lock:
                 self.faulted[chance] += 1
         if chance == "error":
@@ -138,6 +154,13 @@ class Extensions:
             return _cut(environ, start_response)
         return _respond(start_response, 200, answer)
 
+    def _hold(self) -> None:
+        """Keep this call on the wire until POST /_sesctl/release: a test's barrier."""
+        with self.holding:
+            self.held += 1
+            self.holding.notify_all()
+            self.holding.wait_for(lambda: self.released, timeout=HOLD_LIMIT)
+
     def _take_fault(self, operation: str) -> Fault | None:
         fault = self.faults.get(operation)
         if fault is None:
@@ -151,6 +174,15 @@ class Extensions:
     def _control(
         self, method: str, path: str, body: bytes, start: StartResponse
     ) -> Iterable[bytes]:
+        if (method, path) == ("GET", "/_sesctl/held"):  # waits: outside the lock
+            with self.holding:
+                self.holding.wait_for(lambda: self.held > 0, timeout=HOLD_LIMIT)
+                return _respond(start, 200, {"held": self.held})
+        if (method, path) == ("POST", "/_sesctl/release"):
+            with self.holding:
+                self.released = True
+                self.holding.notify_all()
+                return _respond(start, 200, {"released": self.held})
         control = CONTROLS.get((method, path))
         if control is None:
             return _respond(start, 404, {"message": f"no control endpoint {method} {path}"})
@@ -201,6 +233,8 @@ def _add_fault(ext: Extensions, rule: dict[str, Any]) -> dict[str, Any]:
         int(rule.get("status", 500)),
         rule.get("message", "injected fault"),
         rule.get("count"),
+        rule.get("kind", "error"),
+        list(rule.get("meanwhile") or []),
     )
     return {}
 
@@ -250,6 +284,8 @@ def _seed(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reset(ext: Extensions, _: dict[str, Any]) -> dict[str, Any]:
+    with ext.holding:
+        ext.held, ext.released = 0, False
     BackendDict.reset()
     ext.faults.clear()
     _clear_calls(ext, {})
@@ -276,6 +312,7 @@ CONTROLS: dict[tuple[str, str], Control] = {
 }
 
 
+HOLD_LIMIT = 60.0  # seconds a held call or a wait for one lasts at most
 THROTTLED = ApiFailure(429, "TooManyRequestsException", "Too many requests.")
 INTERNAL = ApiFailure(500, "InternalServiceErrorException", "Internal service error.")
 THROTTLED_400 = ApiFailure(400, "ThrottlingException", "Rate exceeded")

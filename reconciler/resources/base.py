@@ -218,6 +218,30 @@ def ownership_reason(ctx: Context, live_tags: dict[str, str], kind: str, name: s
     return None
 
 
+def create(client: Sesv2, operation: str, resource: tuple[str, str] | None, **params: Any) -> None:
+    """A Create… call. When its answer was lost and botocore's retry met AlreadyExists, the
+    resource (arn type, name) is this run's only if it carries the stack tag the call sent:
+    another stack (or a hand) may have made it in between, and its settings must not be
+    overwritten. A child (None: a destination of our set, a policy of our identity) is ours
+    by its parent."""
+    try:
+        client.call(operation, **params)
+    except ApiError as exc:
+        if exc.code != "AlreadyExistsException" or not exc.retried:
+            raise
+        if resource is None:
+            return
+        arn = client.arn(*resource)
+        sent = tags_from_api(params.get("Tags")).get(STACK_TAG)
+        found = tags_from_api(client.call("ListTagsForResource", ResourceArn=arn)["Tags"])
+        if found.get(STACK_TAG) != sent:
+            owner = f"stack {found[STACK_TAG]!r}" if STACK_TAG in found else "someone else"
+            raise SesctlError(
+                f"{operation}: {arn.rsplit(':', 1)[-1]} already exists, made by {owner} while "
+                "this apply's first attempt went unanswered; not taking it over (plan again)"
+            ) from None
+
+
 def apply_tags(client: Sesv2, arn: str, before: dict[str, str], after: dict[str, str]) -> None:
     """TagResource for added or changed tags, UntagResource for removed ones."""
     added = {k: v for k, v in after.items() if before.get(k) != v}

@@ -35,6 +35,7 @@ from .base import (
     Context,
     apply_tags,
     authoritative,
+    create,
     desired_tags,
     field_changes,
     from_api,
@@ -142,8 +143,10 @@ class ConfigurationSets:
                 for g in GROUPS
                 if g not in change.held and (params := to_api(after.get(g) or {}))
             }
-            client.call(
+            create(
+                client,
                 "CreateConfigurationSet",
+                (self.arn_type, name),
                 ConfigurationSetName=name,
                 Tags=tags_to_api(after["tags"]),
                 **groups,

@@ -15,6 +15,7 @@ from .base import (
     Context,
     apply_tags,
     authoritative,
+    create,
     desired_tags,
     field_changes,
     lifecycle,
@@ -93,8 +94,10 @@ class ContactLists:
         if after.get("description"):
             content["Description"] = after["description"]
         if change.action == "create":
-            client.call(
+            create(
+                client,
                 "CreateContactList",
+                (self.arn_type, name),
                 ContactListName=name,
                 Tags=tags_to_api(after["tags"]),
                 **content,

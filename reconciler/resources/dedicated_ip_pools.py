@@ -17,6 +17,7 @@ from .base import (
     Context,
     apply_tags,
     authoritative,
+    create,
     desired_tags,
     lifecycle,
     read_or_none,
@@ -95,8 +96,10 @@ class DedicatedIpPools:
         if change.action in ("delete", "replace"):
             client.call("DeleteDedicatedIpPool", PoolName=name)
         if change.action in ("create", "replace"):
-            client.call(
+            create(
+                client,
                 "CreateDedicatedIpPool",
+                (self.arn_type, name),
                 PoolName=name,
                 ScalingMode=after["scaling_mode"],
                 Tags=tags_to_api(after["tags"]),

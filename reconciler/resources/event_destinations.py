@@ -11,7 +11,7 @@ from typing import Any
 from ..client import Sesv2
 from ..models import EventDestination
 from ..plan import Change
-from .base import field_changes, from_api, managed, to_api
+from .base import create, field_changes, from_api, managed, to_api
 
 KIND = "event_destination"
 
@@ -65,8 +65,10 @@ def apply(client: Sesv2, change: Change) -> None:
     if change.action == "delete":
         client.call("DeleteConfigurationSetEventDestination", **target)
     elif change.action == "create":
-        client.call(
+        create(
+            client,
             "CreateConfigurationSetEventDestination",
+            None,
             **target,
             EventDestination=to_api(change.after),
         )

@@ -25,6 +25,7 @@ from .base import (
     Context,
     apply_tags,
     authoritative,
+    create,
     desired_tags,
     field_changes,
     lifecycle,
@@ -161,7 +162,9 @@ def _create(
             "NextSigningKeyLength": signing["next_signing_key_length"]
         }
         state["dkim_signing_attributes"] = signing
-    client.call("CreateEmailIdentity", EmailIdentity=name, Tags=tags_to_api(after["tags"]), **extra)
+    tags = tags_to_api(after["tags"])
+    resource = (Identities.arn_type, name)
+    create(client, "CreateEmailIdentity", resource, EmailIdentity=name, Tags=tags, **extra)
     return state
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..client import Sesv2
 from ..plan import Change
-from .base import field_changes
+from .base import create, field_changes
 
 KIND = "identity_policy"
 _LISTY = frozenset({"Action", "NotAction", "Resource", "NotResource"})
@@ -69,4 +69,7 @@ def apply(client: Sesv2, change: Change) -> None:
     operation = (
         "CreateEmailIdentityPolicy" if change.action == "create" else "UpdateEmailIdentityPolicy"
     )
-    client.call(operation, **target, Policy=document)
+    if change.action == "create":
+        create(client, operation, None, **target, Policy=document)
+    else:
+        client.call(operation, **target, Policy=document)

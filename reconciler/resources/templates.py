@@ -15,6 +15,7 @@ from .base import (
     Context,
     apply_tags,
     authoritative,
+    create,
     desired_tags,
     lifecycle,
     read_or_none,
@@ -62,8 +63,10 @@ class Templates:
             return
         content = {part.capitalize(): after[part] for part in PARTS if after.get(part) is not None}
         if change.action == "create":
-            client.call(
+            create(
+                client,
                 "CreateEmailTemplate",
+                (self.arn_type, name),
                 TemplateName=name,
                 TemplateContent=content,
                 Tags=tags_to_api(after["tags"]),

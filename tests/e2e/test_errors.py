@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,4 +145,37 @@ def test_apply_failing_midway_reports_exactly_and_a_rerun_converges(env: Env) ->
     rerun = env.sesctl("apply", config, "--auto-approve")
     assert rerun.exit_code == 0, rerun.output
     assert "Apply complete: 2 created" in rerun.stdout
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_ctrl_c_during_apply_starts_no_call_and_reports_each_change_call_by_call(
+    env: Env,
+) -> None:
+    """The identity's create is held on the wire; Ctrl-C; then it lands and nothing follows."""
+    env.control("POST", "/_sesctl/faults", {"operation": "CreateEmailIdentity", "kind": "hold"})
+    mail_from = "{mail_from_attributes: {mail_from_domain: m.a.example.com}}"
+    config = env.write(HEAD + f"identities: {{a.example.com: {mail_from}}}\n")
+    command = [sys.executable, "-m", "reconciler", "apply", config, "--auto-approve"]
+    options = ["--endpoint-url", env.url, "--api-rate", "unlimited"]
+    process = subprocess.Popen(
+        [*command, *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert env.control("GET", "/_sesctl/held")["held"] == 1  # on the wire now
+        process.send_signal(signal.SIGINT)
+        assert process.stderr is not None
+        said = process.stderr.readline()
+        assert said.startswith("Interrupted: starting nothing new"), said
+        env.control("POST", "/_sesctl/release")
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "Partly applied (1): these calls landed, the rest did not" in err
+    assert "  create identity a.example.com: CreateEmailIdentity\n" in err
+    assert "Applied (0): none" in err
+    identity = env.ses().get_email_identity(EmailIdentity="a.example.com")
+    assert "MailFromDomain" not in identity["MailFromAttributes"]  # its next call never started
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
