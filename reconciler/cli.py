@@ -188,6 +188,23 @@ def load_config(path: str) -> LoadedConfig:
     return loaded
 
 
+def load_checked(path: str, outputs: tuple[str | None, ...] = ()) -> LoadedConfig:
+    """The config as plan and apply take it: loaded, its templates checked as validate checks
+    them (a template SES would refuse or fail to render never reaches SES), and no output
+    path that is one of the files it was read from."""
+    from .validate import check_templates
+
+    loaded = load_config(path)
+    problems = check_templates(loaded)
+    if problems:
+        raise SesctlError("\n".join(problems))
+    inputs = {source.resolve() for source in loaded.sources}
+    for output in filter(None, outputs):
+        if Path(output).resolve() in inputs:
+            raise SesctlError(f"{output} is a file the plan is read from: write it elsewhere")
+    return loaded
+
+
 def with_ssm(loaded: LoadedConfig, client: Sesv2) -> LoadedConfig:
     """Load again, reading `${ssm:…}` references now that there is a client."""
     from .config import load
@@ -405,7 +422,7 @@ def plan(
     out: str | None,
 ) -> int:
     """Show what apply would change (exit 3 with --detailed-exitcode if a guard refuses it)."""
-    loaded = load_config(config)
+    loaded = load_checked(config, (out,))
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
         verdict = judged(the_plan, force, allow_identity_deletion)
@@ -451,7 +468,7 @@ def apply(
         if target:
             raise SesctlError("--target is given when planning: a saved plan holds its changes")
         return _apply_saved(saved_plan, force, allow_identity_deletion)
-    loaded = load_config(config)
+    loaded = load_checked(config)
     with connected(loaded) as client:
         the_plan = targeted_plan(loaded, client, allow_takeover, target)
         if not _reviewed(the_plan, force, allow_identity_deletion):
@@ -467,7 +484,7 @@ def _apply_saved(saved_plan: SavedPlan, force: bool, allow_identity_deletion: bo
     """Apply a saved plan: refused when stale, or made for another stack, region or account."""
     from . import saved
 
-    loaded = load_config(str(saved_plan.config))
+    loaded = load_checked(str(saved_plan.config))
     saved.check_origin(saved_plan, loaded)
     with connected(loaded) as client:
         the_plan = saved.current(saved_plan, with_ssm(loaded, client), client)

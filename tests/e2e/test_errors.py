@@ -179,3 +179,32 @@ def test_ctrl_c_during_apply_starts_no_call_and_reports_each_change_call_by_call
     assert "MailFromDomain" not in identity["MailFromAttributes"]  # its next call never started
     assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
     assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
+
+
+def test_an_output_that_is_an_input_is_refused_before_anything_is_written(env: Env) -> None:
+    (env.tmp / "body.html").write_text("<p>Hi</p>\n")
+    text = HEAD + "templates: {t: {subject: s, html_file: body.html}}\n"
+    config = env.write(text)
+    env.reset_calls()
+    for output in (config, str(env.tmp / "body.html"), "./sesctl.yaml"):
+        assert_plain_error(
+            env.sesctl("plan", config, "--out", output), "is a file the plan is read from"
+        )
+    assert Path(config).read_text() == text and env.calls() == {}
+
+
+@pytest.mark.parametrize(
+    ("template", "what"),
+    [
+        ("{subject: 'Hi {{#if x}}', text: t}", "templates.t.subject: template line 1"),
+        ("{subject: 'Hi {{name}}', text: t, test_data: {nom: A}}", "uses {{name}}"),
+    ],
+)
+def test_plan_and_apply_check_templates_as_validate_does(
+    env: Env, template: str, what: str
+) -> None:
+    config = env.write(HEAD + f"templates: {{t: {template}}}\n")
+    env.reset_calls()
+    for command in (("plan", config), ("apply", config, "--auto-approve")):
+        assert_plain_error(env.sesctl(*command), f"{config}:4:", what)
+    assert env.calls() == {}
