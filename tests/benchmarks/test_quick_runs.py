@@ -1,8 +1,16 @@
-"""The on-demand benchmarks still run (at small sizes); their figures are not asserted."""
+"""The on-demand benchmarks still run (at small sizes); their figures are not asserted.
+
+Not part of the default suite (they time whole processes, which a loaded machine slows):
+run them on demand with `pytest tests/benchmarks`.
+"""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.benchmarks import scale, send_bulk
+
+pytestmark = pytest.mark.benchmark
 
 
 def test_send_bulk_benchmark_runs_and_loses_nobody() -> None:
