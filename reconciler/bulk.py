@@ -9,32 +9,38 @@ rows are reported `unknown`, and the run goes on unless several answers in a row
 
 The journal records each call just before it is made and its outcome right after. A call
 recorded without an outcome (the process died while it was on the wire) has an unknown
-outcome: a re-run reports those rows as `unknown` and resends them only when asked.
+outcome: a re-run reports those rows as `unknown` and resends them only when asked. It is
+bound to its send (recipients file, sender, template, data…), knows each row by its content,
+and is locked for a run; before anything is sent every row is checked, and rendered with the
+live template, since SES accepts a message whose data lacks a variable and then drops it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import re
+import stat
+import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .client import THROTTLED, Sesv2
+from .client import Sesv2
 from .errors import ApiError, SesctlError
-from .handlebars import MissingVariableError, parse, render
+from .handlebars import SES_SUPPLIED
 from .recipients import Row, rows
+from .send import LiveTemplate, refused_unsent
 
 BATCH = 50
 TRANSIENT = frozenset({"ACCOUNT_THROTTLED", "TRANSIENT_FAILURE"})
-# A whole call SES answered with a server error was not sent: retried, as botocore would.
-SERVER_ERRORS = frozenset(
-    {"InternalServiceErrorException", "InternalFailure", "ServiceUnavailable"}
-)
 # Calls in a row whose answer was lost before the run stops: a cut is a blip, more an outage.
 LOST_IN_A_ROW = 3
 THROTTLE_RETRIES = 12
@@ -46,66 +52,401 @@ Outcomes = dict[int, dict[str, str]]  # row line → {"status": …, "message_id
 
 
 class Journal:
-    """Append-only record of calls: `start` before each one, `done` with its outcomes after.
+    """Append-only record of calls, bound to its send, locked for a run, recovered after a crash.
 
-    Replaying keeps one status byte per row (0 not sent, 1 sent, 3 unknown), so resuming a
-    million-row run costs a megabyte. A row that failed was not sent: a re-run tries it again
-    (the cause may be gone, a quota refilled); it cannot reach anyone twice.
+    Line 1 binds the journal to what it journals (the recipients file's SHA-256 and lines, and
+    the sender, template, default data, configuration set and region): another send is
+    refused. Then `start` before each call (its rows, each with its content key) and `done`
+    with its outcomes after. Replaying keeps one status byte per row line (0 not sent, 1 sent,
+    3 unknown) and the key each row was journaled with, so a row edited since is caught; a
+    million-row run costs a few megabytes. A row that failed was not sent: a re-run tries it
+    again (the cause may be gone, a quota refilled); it cannot reach anyone twice.
+
+    The file is locked (flock) for the run: a second run on it is refused. A torn last line
+    (the process died while writing it) is read as far as it goes — a torn `start` may have
+    gone out, so the rows it names are unknown — and replaced by a complete record, atomically.
+    Any other line that is not a record is refused, naming the journal and line.
     """
 
     SENT, UNKNOWN = 1, 3
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(
+        self, path: Path | None = None, fd: int | None = None, created: bool = False
+    ) -> None:
+        self.path, self.fd, self.created = path, fd, created
         self.status = bytearray()
+        self.keys = array("Q")
         self.calls = 0
+        self.header: dict[str, Any] | None = None
+        self._repair: tuple[int, list[dict[str, Any]]] | None = None  # a torn tail's fix
         self._lock = threading.Lock()
-        if path is not None and path.exists():
-            self._replay(path)
-        self._out = path.open("a", encoding="utf-8") if path is not None else None
 
-    def _replay(self, path: Path) -> None:
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # the last line of a run killed while writing it
-                self.calls = max(self.calls, event["batch"])
-                if event["event"] == "start":
-                    for line_number in event["rows"]:
-                        self._set(line_number, self.UNKNOWN)
-                    continue
-                for line_number, outcome in event["results"].items():
-                    self._set(int(line_number), self.SENT if outcome["status"] == "sent" else 0)
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        """The journal at path (created if absent), locked for this run; refused if in use."""
+        real = Path(os.path.realpath(path))
+        for _ in range(5):  # the path may be replaced (recovered) between open and lock
+            opened = _open_locked(path, real)
+            if opened is not None:
+                return cls(real, *opened)
+        raise SesctlError(f"--journal: {path} keeps being replaced while sesctl opens it")
 
-    def _set(self, line: int, value: int) -> None:
+    def load(self, binding: dict[str, Any], lines: int) -> list[str]:
+        """Replay the journal for this send; the bound parts that differ (none: a match).
+
+        With only the recipients differing, rows are still replayed (out-of-range lines
+        ignored) so that `changed` can name the first journaled row that differs."""
+        if self.fd is None:
+            return []
+        records = list(_lines(self.fd, str(self.path)))
+        if not records:
+            return []
+        if len(records) == 1 and _torn_header(records[0]):
+            self._repair = (0, [])
+            return []
+        self.header = _header(str(self.path), records[0])
+        differs = _differences(self.header, binding)
+        if [d for d in differs if d != "recipients"]:
+            return differs
+        self._replay(records[1:], lines, lenient=bool(differs))
+        return differs
+
+    def _replay(self, records: list[_Line], lines: int, lenient: bool) -> None:
+        """Apply every record; a torn last one is recovered (the file is repaired by `begin`),
+        anything else malformed refused."""
+        where = str(self.path)
+        for record in records[:-1]:
+            self._apply(_record(where, record, lines, lenient), lines)
+        if not records:
+            return
+        last = records[-1]
+        if last.complete and _json(last) is not None:  # a whole line: a record, or garbage
+            self._apply(_record(where, last, lines, lenient), lines)
+            return
+        recovered = _recover(where, last, lines)
+        for event in recovered:
+            self._apply(event, lines)
+        self._repair = (last.offset, recovered)
+
+    def _apply(self, record: dict[str, Any], lines: int) -> None:
+        """One record into the per-row state; a sent row stays sent."""
+        self.calls = max(self.calls, record["batch"])
+        if record["event"] == "start":
+            for line, key in record["rows"]:
+                if line <= lines:
+                    self._set(line, self.UNKNOWN, int(key, 16) if key else 0)
+            return
+        for line, outcome in record["results"].items():
+            if int(line) <= lines:
+                self._set(int(line), self.SENT if outcome["status"] == "sent" else 0, 0)
+
+    def _set(self, line: int, value: int, key: int) -> None:
         if line >= len(self.status):
             self.status.extend(bytes(line + 1 - len(self.status)))
-        self.status[line] = value
+            self.keys.extend([0] * (line + 1 - len(self.keys)))
+        if self.status[line] != self.SENT:
+            self.status[line] = value
+        if key:
+            self.keys[line] = key
 
-    def get(self, line: int) -> int:
-        """The row's status in earlier runs (this run's outcomes are not read back)."""
-        return self.status[line] if line < len(self.status) else 0
+    def get(self, row: Row, where: Path) -> int:
+        """The row's status in earlier runs; refused if the row changed since it was journaled."""
+        line = row.line
+        if line >= len(self.status):
+            return 0
+        if self.keys[line] and self.keys[line] != row.key:
+            raise SesctlError(
+                f"{where}:{line}: this row changed since the journal {self.path} recorded it; "
+                "the journal resumes only the file it was written for"
+            )
+        return self.status[line]
+
+    def changed(self, all_rows: Iterator[Row]) -> Row | None:
+        """The first row whose content differs from the row the journal recorded at its line."""
+        for row in all_rows:
+            line = row.line
+            if line < len(self.keys) and self.keys[line] and self.keys[line] != row.key:
+                return row
+        return None
+
+    def begin(self, binding: dict[str, Any], recipients: Path) -> None:
+        """Before the first call: repair a torn tail, and bind a new journal (line 1)."""
+        if self.fd is None:
+            return
+        if self._repair is not None:
+            self._replace_tail(*self._repair)
+            self._repair = None
+        os.lseek(self.fd, 0, os.SEEK_END)
+        if self.header is None:
+            self.header = {
+                "event": "journal",
+                "version": VERSION,
+                "recipients": {"path": str(recipients), **binding["recipients"]},
+                "message": binding["message"],
+            }
+            self._write(self.header)
 
     def _write(self, event: dict[str, Any]) -> None:
-        if self._out is not None:
-            self._out.write(json.dumps(event) + "\n")
-            self._out.flush()
-            os.fsync(self._out.fileno())
+        """Append one record and make it durable before the call it announces is made."""
+        if self.fd is None:
+            return
+        try:
+            _write_all(self.fd, _encode(event))
+            os.fsync(self.fd)
+        except OSError as exc:
+            raise SesctlError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+
+    def _replace_tail(self, offset: int, records: list[dict[str, Any]]) -> None:
+        """Keep the first `offset` bytes, then `records`: a new file, locked, renamed over."""
+        assert self.path is not None and self.fd is not None
+        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows it yet
+            _copy(self.fd, fd, offset)
+            _write_all(fd, b"".join(_encode(record) for record in records))
+            os.fsync(fd)
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise SesctlError(f"cannot recover the journal {self.path}: {exc.strerror}") from None
+        os.close(self.fd)
+        self.fd = fd
 
     def start(self, batch: list[Row]) -> int:
         with self._lock:
             self.calls += 1
-            self._write({"batch": self.calls, "event": "start", "rows": [r.line for r in batch]})
+            rows = [[r.line, f"{r.key:016x}"] for r in batch]
+            first, last = batch[0].line, batch[-1].line
+            event = {"event": "start", "batch": self.calls, "first": first, "last": last}
+            self._write({**event, "rows": rows})
             return self.calls
 
     def done(self, call: int, outcomes: Outcomes) -> None:
         with self._lock:
-            self._write({"batch": call, "event": "done", "results": outcomes})
+            self._write({"event": "done", "batch": call, "results": outcomes})
 
     def close(self) -> None:
-        if self._out is not None:
-            self._out.close()
+        """Release the lock; a journal this run created and never wrote to is removed."""
+        if self.fd is None or self.path is None:
+            return
+        with contextlib.suppress(OSError):
+            mine = os.fstat(self.fd)
+            if self.created and mine.st_size == 0 and os.path.samestat(mine, os.stat(self.path)):
+                os.unlink(self.path)
+        os.close(self.fd)
+        self.fd = None
+
+
+VERSION = 2
+LINE_LIMIT = 1 << 20
+_KEY = re.compile(r"[0-9a-f]{16}")
+_TORN_START = re.compile(rb'\{"event": "start", "batch": (\d+), "first": (\d+), "last": (\d+), ')
+_TORN_ROW = re.compile(rb'\[(\d+), "([0-9a-f]{16})"\]')
+_TORN_DONE = re.compile(rb'\{"event": "done", "batch": (\d+), ')
+_TORN_OUTCOME = re.compile(rb'"(\d+)": \{"status": "(sent|failed|retry)"')
+# What each bound part is called on the command line, for the message refusing a mismatch.
+BOUND = {
+    "recipients": "--recipients (the file's content)",
+    "from": "--from",
+    "template": "--template",
+    "default_data": "--default-data",
+    "configuration_set": "--configuration-set",
+    "region": "the region",
+}
+
+
+@dataclass
+class _Line:
+    """One line of the journal: its number, where it starts, its bytes, whether it ended."""
+
+    number: int
+    offset: int
+    raw: bytes
+    complete: bool
+
+
+def _open_locked(path: Path, real: Path) -> tuple[int, bool] | None:
+    """The journal's descriptor, locked, and whether this opening created the file; None if
+    the file was replaced meanwhile."""
+    flags = os.O_RDWR | os.O_CLOEXEC
+    try:
+        try:
+            fd, created = os.open(real, flags | os.O_CREAT | os.O_EXCL, 0o600), True
+        except FileExistsError:
+            fd, created = os.open(real, flags), False
+    except OSError as exc:
+        raise SesctlError(f"--journal: cannot open {path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SesctlError(
+            f"--journal: {path} is in use by another send-bulk run; wait for it to end "
+            "(two runs on one journal would mail the same people twice)"
+        ) from None
+    try:
+        same = os.path.samestat(os.fstat(fd), os.stat(real))
+    except FileNotFoundError:
+        same = False
+    if not same:
+        os.close(fd)
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SesctlError(f"--journal: {path} is not a regular file")
+    return fd, created
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    return json.dumps(record).encode() + b"\n"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _copy(source: int, target: int, size: int) -> None:
+    """The first `size` bytes of source, written to target."""
+    done = 0
+    while done < size:
+        chunk = os.pread(source, min(LINE_LIMIT, size - done), done)
+        if not chunk:
+            break
+        done += len(chunk)
+        _write_all(target, chunk)
+
+
+def _lines(fd: int, where: str) -> Iterator[_Line]:
+    """The journal's lines from the start, each at most LINE_LIMIT bytes."""
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        handle.seek(0)
+        number = offset = 0
+        while raw := handle.readline(LINE_LIMIT + 1):
+            number += 1
+            if len(raw) > LINE_LIMIT:
+                raise SesctlError(f"{where}:{number}: not a send-bulk journal record (too long)")
+            yield _Line(number, offset, raw, raw.endswith(b"\n"))
+            offset += len(raw)
+
+
+def _json(line: _Line) -> Any:
+    try:
+        return json.loads(line.raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _torn_header(line: _Line) -> bool:
+    """Line 1 cut off while it was written: no call was made yet, the journal is new."""
+    return not line.complete and _json(line) is None
+
+
+def _header(where: str, line: _Line) -> dict[str, Any]:
+    """Line 1: the binding; anything else is not a journal of this version."""
+    header = _json(line)
+    valid = (
+        isinstance(header, dict)
+        and header.get("event") == "journal"
+        and isinstance(header.get("recipients"), dict)
+        and isinstance(header.get("message"), dict)
+        and line.complete
+    )
+    if not valid:
+        raise SesctlError(
+            f"{where}:1: not a send-bulk journal (or one from an older sesctl): give a new "
+            "--journal, or the journal this send wrote"
+        )
+    if header.get("version") != VERSION:
+        raise SesctlError(
+            f"{where}:1: a journal of version {header.get('version')!r}, not {VERSION}"
+        )
+    return dict(header)
+
+
+def _differences(header: dict[str, Any], binding: dict[str, Any]) -> list[str]:
+    """The bound parts of this send that differ from those the journal was written for."""
+    recipients = header["recipients"]
+    differs = [
+        name
+        for name in binding["message"]
+        if header["message"].get(name) != binding["message"][name]
+    ]
+    same_file = all(recipients.get(k) == v for k, v in binding["recipients"].items())
+    return differs if same_file else ["recipients", *differs]
+
+
+def _record(where: str, line: _Line, lines: int, lenient: bool) -> dict[str, Any]:
+    """A start or done record, checked; anything else is refused with journal:line."""
+    record = _json(line)
+    ok = isinstance(record, dict) and line.complete and isinstance(record.get("batch"), int)
+    if ok and record["event"] == "start":
+        ok = _valid_start(record, lines, lenient)
+    elif ok and record["event"] == "done":
+        ok = _valid_done(record, lines, lenient)
+    else:
+        ok = False
+    if not ok:
+        raise SesctlError(f"{where}:{line.number}: not a send-bulk journal record")
+    return dict(record)
+
+
+def _line_number(value: Any, lines: int, lenient: bool) -> bool:
+    """A row line: an int from 1 to the file's last line (any, when diagnosing a mismatch)."""
+    return type(value) is int and value >= 1 and (lenient or value <= lines)
+
+
+def _valid_start(record: dict[str, Any], lines: int, lenient: bool) -> bool:
+    rows = record.get("rows")
+    return isinstance(rows, list) and all(
+        isinstance(row, list)
+        and len(row) == 2
+        and _line_number(row[0], lines, lenient)
+        and isinstance(row[1], str)
+        and (row[1] == "" or _KEY.fullmatch(row[1]) is not None)
+        for row in rows
+    )
+
+
+def _valid_done(record: dict[str, Any], lines: int, lenient: bool) -> bool:
+    results = record.get("results")
+    return isinstance(results, dict) and all(
+        line.isdigit()
+        and _line_number(int(line), lines, lenient)
+        and isinstance(outcome, dict)
+        and outcome.get("status") in ("sent", "failed", "retry")
+        for line, outcome in results.items()
+    )
+
+
+def _recover(where: str, line: _Line, lines: int) -> list[dict[str, Any]]:
+    """Complete records equivalent to what a torn last line says, read as far as it goes.
+
+    A torn `start` may have gone out: every row line in its span becomes unknown. A torn
+    `done` settles the rows whose outcome it wrote in full; its other rows stay unknown."""
+    start = _TORN_START.match(line.raw)
+    if start is not None:
+        batch, first, last = (int(g) for g in start.groups())
+        if 1 <= first <= last <= lines:
+            keys = {int(n): k.decode() for n, k in _TORN_ROW.findall(line.raw) if int(n) <= lines}
+            rows = [[n, keys.get(n, "")] for n in range(first, last + 1)]
+            span = {"batch": batch, "first": first, "last": last, "rows": rows}
+            return [{"event": "start", **span, "recovered": True}]
+    done = _TORN_DONE.match(line.raw)
+    if done is not None:
+        outcomes = {
+            n.decode(): {"status": s.decode()}
+            for n, s in _TORN_OUTCOME.findall(line.raw)
+            if 1 <= int(n) <= lines
+        }
+        return [{"event": "done", "batch": int(done.group(1)), "results": outcomes}]
+    raise SesctlError(
+        f"{where}:{line.number}: the journal's last line was cut off too early to tell which "
+        "rows it was about, and a call may have gone out for them: check what was sent, then "
+        "delete that line to resume"
+    )
 
 
 class Pacer:
@@ -171,7 +512,7 @@ def entry(row: Row) -> dict[str, Any]:
     item: dict[str, Any] = {
         "Destination": destination,
         "ReplacementEmailContent": {
-            "ReplacementTemplate": {"ReplacementTemplateData": json.dumps(row.data)}
+            "ReplacementTemplate": {"ReplacementTemplateData": row.data_json}
         },
     }
     if row.tags:
@@ -203,19 +544,25 @@ class Sender:
         for _ in range(THROTTLE_RETRIES):
             if not self.pacer.wait(sum(r.recipients for r in pending), self.stop):
                 return sent
-            call = self.journal.start(pending)
+            try:
+                call = self.journal.start(pending)
+            except SesctlError as exc:  # not journaled, so not made: the run stops here
+                sent.error = exc
+                return sent
             try:
                 entries = [entry(r) for r in pending]
                 answer = self.client.call("SendBulkEmail", **self.common, BulkEmailEntries=entries)
             except ApiError as exc:  # SES refused the whole call: nobody in it was sent
-                if exc.code in THROTTLED or exc.code in SERVER_ERRORS:
-                    self.journal.done(call, {r.line: {"status": "retry"} for r in pending})
+                if refused_unsent(exc):
+                    self._record(sent, call, {r.line: {"status": "retry"} for r in pending})
+                    if sent.error is not None:
+                        return sent
                     delay = self._backoff(delay)
                     continue
                 refused = {r.line: {"status": "failed", "error": exc.message} for r in pending}
-                self.journal.done(call, refused)
+                self._record(sent, call, refused)
                 sent.outcomes.update(refused)
-                sent.error = exc
+                sent.error = sent.error or exc
                 return sent
             except SesctlError as exc:  # the answer was lost: outcome unknown, never resent
                 lost = f"outcome unknown: {exc.message}"
@@ -225,14 +572,21 @@ class Sender:
                 sent.lost = exc
                 return sent
             outcomes, retry = _outcomes(pending, answer["BulkEmailEntryResults"])
-            self.journal.done(call, outcomes)
+            self._record(sent, call, outcomes)
             sent.outcomes.update({k: v for k, v in outcomes.items() if v["status"] != "retry"})
-            if not retry:
+            if not retry or sent.error is not None:
                 return sent
             pending, delay = retry, self._backoff(delay)
         for row in pending:
             sent.outcomes[row.line] = {"status": "failed", "error": "still throttled after retries"}
         return sent
+
+    def _record(self, sent: Sent, call: int, outcomes: Outcomes) -> None:
+        """Journal a call's outcomes; if that fails, the run stops (a resume says unknown)."""
+        try:
+            self.journal.done(call, outcomes)
+        except SesctlError as exc:
+            sent.error = sent.error or exc
 
     def _backoff(self, delay: float) -> float:
         """Wait (unless stopped); the next, doubled delay."""
@@ -257,19 +611,93 @@ def _outcomes(batch: list[Row], results: list[dict[str, Any]]) -> tuple[Outcomes
     return outcomes, retry
 
 
+class Screen:
+    """What a run does with each row: skip it (sent before), report it (unknown, or the live
+    template cannot render it), or send it. The first pass renders and counts; the sending
+    pass reuses its verdicts."""
+
+    def __init__(
+        self,
+        path: Path,
+        journal: Journal,
+        template: LiveTemplate | None,
+        default: dict[str, Any],
+        resend_unknown: bool,
+    ) -> None:
+        self.path, self.journal, self.template = path, journal, template
+        self.default, self.resend_unknown = default, resend_unknown
+        self.unrenderable = bytearray()  # one byte per line, made when a row first fails
+
+    def survey(self, all_rows: Iterator[Row]) -> Survey:
+        """First pass: every row checked; the rows and the recipients still to send."""
+        survey = Survey()
+        for row in all_rows:
+            survey.rows += 1
+            verdict = self.verdict(row)
+            if verdict is not None:  # sent, or unknown, before
+                survey.sent_before += verdict[0] == "skipped"
+                survey.unknown_before += verdict[0] == "unknown"
+                continue
+            problem = self.problem(row)
+            if problem is None:
+                survey.to_send += 1
+                survey.recipients += row.recipients
+                continue
+            survey.unrenderable += 1
+            if len(survey.problems) < SHOWN:
+                survey.problems.append(f"{self.path}:{row.line}: {problem}")
+            if row.line >= len(self.unrenderable):
+                self.unrenderable.extend(bytes(row.line + 1 - len(self.unrenderable)))
+            self.unrenderable[row.line] = 1
+        return survey
+
+    def problem(self, row: Row) -> str | None:
+        """Why the live template cannot render this row (SES would drop it), or None."""
+        if self.template is None:
+            return None
+        missing = self.template.missing({**self.default, **row.data})
+        if missing is None:
+            return None
+        note = " (SES fills it in only under list management, which send-bulk has not)"
+        lacks = f"uses {{{{{missing}}}}} but the row has no {missing!r}"
+        return f"{self.template.name} {lacks}{note if missing in SES_SUPPLIED else ''}"
+
+    def verdict(self, row: Row) -> tuple[str, str | None] | None:
+        """(status, detail) for a row not to send now, or None to send it."""
+        state = self.journal.get(row, self.path)
+        if state == Journal.SENT:
+            return "skipped", None
+        if state == Journal.UNKNOWN and not self.resend_unknown:
+            return "unknown", "in flight when an earlier run stopped: not resent"
+        if row.line < len(self.unrenderable) and self.unrenderable[row.line]:
+            return "failed", f"not sent: {self.problem(row)}"
+        return None
+
+
+SHOWN = 20  # rows the live template cannot render, listed before sending
+
+
+@dataclass
+class Survey:
+    rows: int = 0
+    to_send: int = 0
+    recipients: int = 0  # of the rows to send now
+    sent_before: int = 0
+    unknown_before: int = 0
+    unrenderable: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
 def batches(
-    all_rows: Iterator[Row], journal: Journal, resend_unknown: bool, limit: int, report: Any
+    all_rows: Iterator[Row], screen: Screen, limit: int, report: Any
 ) -> Iterator[list[Row]]:
     """Rows still to send, grouped by at most 50 entries and `limit` recipients."""
     batch: list[Row] = []
     size = 0
     for row in all_rows:
-        state = journal.get(row.line)
-        if state == Journal.SENT:
-            report(row, "skipped", None)
-            continue
-        if state == Journal.UNKNOWN and not resend_unknown:
-            report(row, "unknown", "in flight when an earlier run stopped: not resent")
+        verdict = screen.verdict(row)
+        if verdict is not None:
+            report(row, *verdict)
             continue
         if batch and (len(batch) == BATCH or size + row.recipients > limit):
             yield batch
@@ -283,19 +711,12 @@ def batches(
 def dry_run(
     client: Sesv2, path: Path, template: str, default: dict[str, Any]
 ) -> Iterator[tuple[Row, str, str | None]]:
-    """Each row rendered with the live template: (row, subject, the variable it lacks)."""
-    content = client.call("GetEmailTemplate", TemplateName=template)["TemplateContent"]
-    parts = {k: parse(v) for k, v in content.items() if v}
+    """Each row rendered with the live template: (row, subject, why it cannot render)."""
+    live = LiveTemplate(client, template)
+    screen = Screen(path, Journal(), live, default, False)
     for row in rows(path):
-        data = {**default, **row.data}
-        try:
-            subject = render(parts["Subject"], data) if "Subject" in parts else ""
-            for part in parts.values():
-                render(part, data)
-        except MissingVariableError as exc:
-            yield row, "", exc.path
-            continue
-        yield row, subject, None
+        problem = screen.problem(row)
+        yield row, "" if problem else live.subject({**default, **row.data}), problem
 
 
 class Results:
@@ -303,7 +724,10 @@ class Results:
 
     def __init__(self, path: Path | None) -> None:
         self.tally = Tally()
-        self._out = path.open("w", encoding="utf-8") if path is not None else None
+        try:
+            self._out = path.open("w", encoding="utf-8") if path is not None else None
+        except OSError as exc:
+            raise SesctlError(f"--results: cannot write {path}: {exc.strerror}") from None
 
     def __call__(self, row: Row, status: str, detail: str | None) -> None:
         setattr(self.tally, status, getattr(self.tally, status) + 1)
@@ -329,9 +753,8 @@ def run(
     client: Sesv2,
     path: Path,
     options: Options,
-    journal: Journal,
+    screen: Screen,
     results: Results,
-    resend_unknown: bool,
     progress: Callable[[Tally], None],
 ) -> Tally:
     """Send every row not yet sent; the journal makes a re-run send only what never went.
@@ -340,7 +763,7 @@ def run(
     this thread only. On an error or Ctrl-C no new call starts, the calls on the wire are
     waited for and recorded, and the tally says why the run stopped.
     """
-    sender = Sender(client, options, journal)
+    sender = Sender(client, options, screen.journal)
     ceiling = min(options.rate, options.account_rate) if options.account_rate > 0 else options.rate
     limit = max(1, min(BATCH, int(ceiling)))
     flying: dict[Future[Sent], list[Row]] = {}
@@ -362,7 +785,7 @@ def run(
 
     with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="send-bulk") as pool:
         try:
-            for batch in batches(rows(path), journal, resend_unknown, limit, results):
+            for batch in batches(rows(path), screen, limit, results):
                 if sender.stop.is_set():
                     break
                 if len(flying) == IN_FLIGHT:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import cli, connected, echo, global_options, info, opt
 from .client import Sesv2
 from .errors import SesctlError
+
+if TYPE_CHECKING:  # bulk loads only when send-bulk runs
+    from .bulk import Journal, Survey, Tally
 
 
 @cli.command()
@@ -67,16 +73,7 @@ def _message(o: dict[str, Any], sending: Any) -> Any:
     raw = o["data"] if o["data"] is not None else None
     if o["data_file"]:
         raw = sending.read_text(o["data_file"], "--data-file")
-    data = None
-    if raw is not None:
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise SesctlError(
-                f"template data is not valid JSON: {exc.msg} at column {exc.colno}"
-            ) from None
-        if not isinstance(data, dict):
-            raise SesctlError("template data must be a JSON object")
+    data = None if raw is None else _json_object(raw, "--data-file" if o["data_file"] else "--data")
     return sending.Message(
         sender=o["sender"],
         to=list(o["to"]),
@@ -114,29 +111,44 @@ def _message(o: dict[str, Any], sending: Any) -> Any:
 def send_bulk(**o: Any) -> int:
     """Send a template to every recipient in a file, rate-exact and resumable."""
     from . import bulk
-    from .recipients import count
     from .send import check_address
 
     check_address(o["sender"], "--from")
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
-    total_rows, recipients = count(path)
+    _check_paths(o, path)
+    if o["dry_run"]:
+        with connected(None) as client:
+            return _dry_run(client, path, o["template"], default)
+    journal = bulk.Journal.open(Path(o["journal"])) if o["journal"] else bulk.Journal()
+    try:
+        return _send_bulk(o, path, default, journal)
+    finally:
+        journal.close()
+
+
+def _send_bulk(o: dict[str, Any], path: Path, default: dict[str, Any], journal: Journal) -> int:
+    """Check every row, resume the journal, check the quota, then send; the exit code."""
+    from . import bulk
+    from .recipients import fingerprint, rows
+    from .send import LiveTemplate
+
+    bound = fingerprint(path)
     with connected(None) as client:
         quota = client.call("GetAccount").get("SendQuota", {})
-        if o["dry_run"]:
-            return _dry_run(client, path, o["template"], default)
-        remaining = quota.get("Max24HourSend", -1) - quota.get("SentLast24Hours", 0)
-        if quota.get("Max24HourSend", -1) >= 0 and recipients > remaining and not o["ignore_quota"]:
-            raise SesctlError(
-                f"{recipients} recipients but only {int(remaining)} left of the 24-hour quota "
-                "(--ignore-quota sends anyway)"
-            )
+        template = LiveTemplate(client, o["template"])
+        binding = _binding(o, default, bound.sha256, bound.lines, client.region)
+        _resume(journal, binding, path)
+        screen = bulk.Screen(path, journal, template, default, o["resend_unknown"])
+        survey = screen.survey(rows(path))
+        _announce(o, survey)
+        _check_quota(quota, survey.recipients, o["ignore_quota"])
         rate = o["rate"] or float(quota.get("MaxSendRate") or 1)
         options = bulk.Options(
             o["sender"], o["template"], default, o["configuration_set"], rate,
             float(quota.get("MaxSendRate") or 0),
         )  # fmt: skip
-        journal = bulk.Journal(Path(o["journal"]) if o["journal"] else None)
+        journal.begin(binding, path.resolve())
         results = bulk.Results(Path(o["results"]) if o["results"] else None)
         started = time.monotonic()
         try:
@@ -144,15 +156,17 @@ def send_bulk(**o: Any) -> int:
                 client.single_attempt(),
                 path,
                 options,
-                journal,
+                screen,
                 results,
-                o["resend_unknown"],
-                _progress(total_rows, started),
+                _progress(survey.rows, started),
             )
         finally:
-            journal.close()
             results.close()
-    elapsed = time.monotonic() - started
+    return _summary(o, tally, survey.rows, time.monotonic() - started)
+
+
+def _summary(o: dict[str, Any], tally: Tally, total_rows: int, elapsed: float) -> int:
+    """The closing line on stderr; the exit code (0 only when everyone was sent)."""
     info(
         f"\rSent {tally.sent}, failed {tally.failed}, unknown {tally.unknown}, "
         f"already sent {tally.skipped} — of {total_rows} rows in {elapsed:.1f}s"
@@ -166,16 +180,135 @@ def send_bulk(**o: Any) -> int:
     return 0 if tally.sent + tally.skipped == total_rows else 1
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same resolved path (symlinks followed) or inode."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def _check_paths(o: dict[str, Any], recipients: Path) -> None:
+    """Outputs never overwrite inputs, nor each other; the recipients are a regular file."""
+    try:
+        regular = stat.S_ISREG(os.stat(recipients).st_mode)
+    except OSError as exc:
+        raise SesctlError(f"--recipients: cannot read {recipients}: {exc.strerror}") from None
+    if not regular:
+        raise SesctlError(f"--recipients: {recipients} is not a regular file")
+    inputs = {"--recipients": recipients}
+    if o["default_data"] and o["default_data"].startswith("@"):
+        inputs["--default-data"] = Path(o["default_data"][1:])
+    outputs = [(name, Path(o[key])) for name, key in OUTPUTS if o[key]]
+    for index, (name, output) in enumerate(outputs):
+        others = [*inputs.items(), *outputs[:index]]
+        for other, given in others:
+            if _same_file(output, given):
+                raise SesctlError(
+                    f"{name}: {output} is the {other} file; refusing to write over it"
+                )
+
+
+OUTPUTS = (("--journal", "journal"), ("--results", "results"))
+
+
+def _binding(
+    o: dict[str, Any], default: dict[str, Any], sha256: str, lines: int, region: str
+) -> dict[str, Any]:
+    """What a journal binds to: the recipients file's content and the message parameters."""
+    data = hashlib.sha256(json.dumps(default, sort_keys=True).encode()).hexdigest()
+    message = {
+        "from": o["sender"],
+        "template": o["template"],
+        "default_data": data,
+        "configuration_set": o["configuration_set"],
+        "region": region,
+    }
+    return {"recipients": {"sha256": sha256, "lines": lines}, "message": message}
+
+
+def _resume(journal: Journal, binding: dict[str, Any], path: Path) -> None:
+    """Replay the journal; refuse one written for another send, naming what differs."""
+    from .recipients import rows
+
+    differs = journal.load(binding, binding["recipients"]["lines"])
+    if not differs or journal.header is None:
+        return
+    parts = [_difference(name, journal.header, binding) for name in differs]
+    if differs == ["recipients"]:
+        row = journal.changed(rows(path))
+        parts[0] += (
+            f": {path}:{row.line} is not the row the journal recorded there"
+            if row is not None
+            else ": rows were added, removed or edited"
+        )
+    raise SesctlError(
+        f"--journal: {journal.path} was written for another send ({'; '.join(parts)}). A "
+        "journal resumes only the send it recorded: give a new --journal for a new send"
+    )
+
+
+def _difference(name: str, header: dict[str, Any], binding: dict[str, Any]) -> str:
+    """One bound part that differs, with both values where they are names, not digests."""
+    from .bulk import BOUND
+
+    if name in ("recipients", "default_data"):
+        return f"{BOUND[name]} differs"
+    return f"{BOUND[name]} was {header['message'].get(name)!r}, now {binding['message'][name]!r}"
+
+
+def _announce(o: dict[str, Any], survey: Survey) -> None:
+    """Before sending: what the journal says, and the rows the live template cannot render."""
+    if o["journal"]:
+        info(
+            f"Journal {o['journal']}: {survey.sent_before} rows sent before, "
+            f"{survey.unknown_before} unknown; {survey.to_send} to send"
+        )
+    for problem in survey.problems:
+        info(f"Not sent: {problem}")
+    hidden = survey.unrenderable - len(survey.problems)
+    if hidden > 0:
+        info(f"Not sent: {hidden} more rows the template cannot render (see --results)")
+
+
+def _check_quota(quota: dict[str, Any], recipients: int, ignore: bool) -> None:
+    """Refuse to send more than the 24-hour quota has left (what remains to send counts)."""
+    maximum = quota.get("Max24HourSend", -1)
+    remaining = maximum - quota.get("SentLast24Hours", 0)
+    if maximum >= 0 and recipients > remaining and not ignore:
+        raise SesctlError(
+            f"{recipients} recipients to send but only {int(remaining)} left of the 24-hour "
+            "quota (--ignore-quota sends anyway)"
+        )
+
+
 def _json_option(value: str, option: str) -> dict[str, Any]:
     from .send import read_text
 
-    text = read_text(value[1:], option) if value.startswith("@") else value
+    return _json_object(read_text(value[1:], option) if value.startswith("@") else value, option)
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    """Template data given on the command line: a JSON object SES can take, or one message."""
+    from .recipients import MAX_DEPTH, depth, no_constant
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise SesctlError(f"{option}: not valid JSON: {exc.msg}") from None
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise SesctlError(f"{option}: not valid JSON: {exc.msg} at {where}") from None
+    except RecursionError:
+        raise SesctlError(
+            f"{option}: not valid JSON this program reads: nested too deeply"
+        ) from None
+    except ValueError as exc:  # more than 4300 digits, NaN, Infinity
+        raise SesctlError(f"{option}: not valid JSON this program reads: {exc}") from None
     if not isinstance(data, dict):
-        raise SesctlError(f"{option}: must be a JSON object")
+        raise SesctlError(f"{option}: template data must be a JSON object")
+    if depth(data) > MAX_DEPTH:
+        raise SesctlError(f"{option}: template data nests deeper than {MAX_DEPTH} levels")
     return data
 
 
@@ -204,10 +337,9 @@ def _dry_run(client: Sesv2, path: Path, template: str, default: dict[str, Any]) 
     from . import bulk
 
     problems, count = [], 0
-    for row, subject, missing in bulk.dry_run(client, path, template, default):
-        if missing is not None:
-            lacks = f"uses {{{{{missing}}}}} but the row has no {missing!r}"
-            problems.append(f"{path}:{row.line}: {template} {lacks}")
+    for row, subject, problem in bulk.dry_run(client, path, template, default):
+        if problem is not None:
+            problems.append(f"{path}:{row.line}: {problem}")
             continue
         count += 1
         echo(f"{path}:{row.line}: {row.to} — {subject}")

@@ -1,8 +1,13 @@
 """`sesctl send`: one message — simple or templated, with attachments — through SendEmail.
 
 Everything is checked before the call: address syntax (RFC 5321/5322 addr-spec, display
-names allowed), at most 50 recipients, readable files, JSON template data. Attachments use
-SES v2's own Attachments (RawContent, FileName, MIME type from the file name).
+names allowed), at most 50 recipients, readable files, JSON template data, and a templated
+message's data against the live template (SES accepts a message whose data lacks a variable,
+then drops it as a rendering failure). Attachments use SES v2's own Attachments (RawContent,
+FileName, MIME type from the file name).
+
+Only a call SES surely did not accept is made again — throttled, or answered with a server
+error — never one whose answer was lost, so a message never goes out twice.
 """
 
 from __future__ import annotations
@@ -10,15 +15,33 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from .client import Sesv2
-from .errors import SesctlError
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+from .client import THROTTLED, Sesv2
+from .errors import ApiError, Interrupted, SesctlError
+from .handlebars import (
+    SES_SUPPLIED,
+    MissingVariableError,
+    Template,
+    TemplateSyntaxError,
+    parse,
+    render,
+)
 
 MAX_RECIPIENTS = 50
+MAX_ADDRESS = 998  # RFC 5322's line limit: longer is no address, and parseaddr recurses on it
+# A whole call SES answered with a server error was not sent: made again, as botocore would.
+SERVER_ERRORS = frozenset(
+    {"InternalServiceErrorException", "InternalFailure", "ServiceUnavailable"}
+)
+PARTS = ("Subject", "Html", "Text")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ADDR_SPEC = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
@@ -29,7 +52,10 @@ def check_address(text: str, role: str) -> str:
     bare = ADDR_SPEC.match(text)
     if bare is not None and len(text) <= 254 and text.index("@") <= 64:
         return text  # the common case, without parsing display names
-    name, address = parseaddr(text)
+    try:
+        name, address = parseaddr(text) if len(text) <= MAX_ADDRESS else ("", "")
+    except RecursionError:  # deeply nested (comments)
+        name, address = "", ""
     local = address.rpartition("@")[0]
     valid = (
         bool(address)
@@ -39,7 +65,8 @@ def check_address(text: str, role: str) -> str:
         and (name or address == text.strip() or f"<{address}>" in text)
     )
     if not valid:
-        raise SesctlError(f"{role}: {text!r} is not a valid email address")
+        shown = repr(text) if len(text) <= 80 else f"{text[:60]!r}… ({len(text)} characters)"
+        raise SesctlError(f"{role}: {shown} is not a valid email address")
     return text.strip()
 
 
@@ -151,7 +178,123 @@ class Message:
         return params
 
 
+class LiveTemplate:
+    """A template as SES holds it, parsed once, to find the variable a message's data lacks."""
+
+    def __init__(self, client: Sesv2, name: str) -> None:
+        try:
+            answer = client.call("GetEmailTemplate", TemplateName=name)
+        except ApiError as exc:
+            if exc.code == "NotFoundException":
+                raise SesctlError(f"template {name} does not exist in SES") from None
+            raise
+        content = answer.get("TemplateContent") or {}
+        self.name = name
+        try:
+            self.parts = {k: parse(content[k]) for k in PARTS if content.get(k)}
+        except TemplateSyntaxError as exc:
+            raise SesctlError(f"template {name} as SES holds it does not parse: {exc}") from None
+
+    def missing(
+        self, data: Mapping[str, Any], supplied: Mapping[str, str] | None = None
+    ) -> str | None:
+        """The first variable the data lacks (SES would drop the message), or None."""
+        try:
+            for part in self.parts.values():
+                render(part, data, supplied=supplied)
+        except MissingVariableError as exc:
+            return exc.path
+        except RecursionError:
+            return "(data nested too deeply to render)"
+        return None
+
+    def subject(self, data: Mapping[str, Any]) -> str:
+        """The subject rendered with data that has every variable."""
+        part: Template | None = self.parts.get("Subject")
+        return "" if part is None else render(part, data)
+
+
+def unsubscribe_note(variable: str) -> str:
+    """Why SES leaves a name it fills in itself empty, when that is the one missing."""
+    if variable in SES_SUPPLIED:
+        return f" (SES fills in {{{{{variable}}}}} only under list management: --contact-list)"
+    return ""
+
+
+def check_template_data(client: Sesv2, message: Message) -> None:
+    """Refuse a templated message the live template cannot render with its data."""
+    assert message.template is not None
+    template = LiveTemplate(client, message.template)
+    listed = message.contact_list is not None
+    supplied = dict.fromkeys(SES_SUPPLIED, "https://unsubscribe.invalid/") if listed else None
+    missing = template.missing(message.data or {}, supplied)
+    if missing is not None:
+        raise SesctlError(
+            f"template {message.template} uses {{{{{missing}}}}} but the template data has no "
+            f"{missing!r}{unsubscribe_note(missing) if supplied is None else ''}: SES would "
+            "accept the message and then drop it as a rendering failure; nothing was sent"
+        )
+
+
 def send(client: Sesv2, message: Message) -> str:
     """Send one message; its MessageId."""
     message.check()
-    return str(client.call("SendEmail", **message.request())["MessageId"])
+    if message.template is not None:
+        check_template_data(client, message)
+    return deliver(client, message.request())
+
+
+def refused_unsent(exc: ApiError) -> bool:
+    """SES refused the whole call without sending (throttled or a server error): retryable."""
+    return exc.code in THROTTLED or exc.code in SERVER_ERRORS
+
+
+def never_connected(exc: BaseException) -> bool:
+    """The failure was the connection never opening (botocore's connect errors): SES got
+    nothing. The client raises a plain SesctlError; botocore's error is in its context."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, EndpointConnectionError | ConnectTimeoutError):
+            return True
+        cause = cause.__context__
+    return False
+
+
+def deliver(client: Sesv2, params: dict[str, Any]) -> str:
+    """SendEmail, made again only while SES says it did not send (throttled, server error);
+    its MessageId. An answer lost on the way means the message may have gone out: never
+    sent again."""
+    once, attempts, delay = client.single_attempt(), max(1, client.max_attempts), 0.1
+    for _ in range(attempts - 1):
+        try:
+            return _send_once(once, params)
+        except ApiError as exc:
+            if not refused_unsent(exc):
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+    try:
+        return _send_once(once, params)
+    except ApiError as exc:
+        if not refused_unsent(exc):
+            raise
+        raise ApiError(
+            f"SendEmail: SES still refused after {attempts} attempts ({exc.code}); nothing "
+            "was sent, try again later",
+            exc.code,
+        ) from None
+
+
+def _send_once(client: Sesv2, params: dict[str, Any]) -> str:
+    """One SendEmail attempt; a lost answer becomes the error that says so."""
+    try:
+        return str(client.call("SendEmail", **params)["MessageId"])
+    except (ApiError, Interrupted):
+        raise
+    except SesctlError as exc:
+        if never_connected(exc):
+            raise
+        raise SesctlError(
+            f"SendEmail got no answer ({exc.message}): the message may or may not have been "
+            "sent, and was not sent again; check before sending it again"
+        ) from None

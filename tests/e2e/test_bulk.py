@@ -174,37 +174,46 @@ def test_kill_9_mid_run_then_resume_sends_nobody_twice_and_loses_nobody(env: Env
     assert resumed.returncode == (1 if unknown else 0), resumed.stderr
 
 
-def journal_of(env: Env, *events: dict) -> str:
-    path = env.tmp / "j.jsonl"
-    path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    return str(path)
+def journal_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_unknown_batches_are_reported_and_resent_only_when_asked(env: Env) -> None:
     setup(env)
-    path = csv_file(env, 30)
-    # An earlier run was killed while its second call (rows on lines 12-21) was on the wire.
-    sent = {str(line): {"status": "sent", "message_id": "m"} for line in range(2, 12)}
-    journal = journal_of(
-        env,
-        {"batch": 1, "event": "start", "rows": list(range(2, 12))},
-        {"batch": 1, "event": "done", "results": sent},
-        {"batch": 2, "event": "start", "rows": list(range(12, 22))},
-    )
-    result = bulk(env, path, "--rate", "1000", "--journal", journal, "--results", "o.jsonl")
+    path = csv_file(env, 120)  # three calls of at most 50 rows
+    first = bulk(env, path, "--rate", "1000", "--journal", "j.jsonl")
+    assert first.exit_code == 0, first.stderr
+    # As if the run had been killed while its second call was on the wire, before the third:
+    # the journal ends with that call's start, and SES received neither of them.
+    journal = env.tmp / "j.jsonl"
+    kept = [r for r in journal_records(journal) if r.get("batch", 0) <= 2]
+    kept = [r for r in kept if not (r["event"] == "done" and r["batch"] == 2)]
+    journal.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    (second,) = [r for r in kept if r["event"] == "start" and r["batch"] == 2]
+    in_flight = [line for line, _ in second["rows"]]
+    env.control("POST", "/_sesctl/reset")
+    setup(env)
+
+    result = bulk(env, path, "--rate", "1000", "--journal", "j.jsonl", "--results", "o.jsonl")
     assert result.exit_code == 1
-    assert "Sent 10, failed 0, unknown 10, already sent 10 — of 30 rows" in result.stderr
+    settled = 120 - len(in_flight) - 20
+    counts = f"Sent 20, failed 0, unknown {len(in_flight)}, already sent {settled} — of 120 rows"
+    assert counts in result.stderr
     rows = [json.loads(line) for line in (env.tmp / "o.jsonl").read_text().splitlines()]
     unknown = [r for r in rows if r["status"] == "unknown"]
-    assert [r["line"] for r in unknown] == list(range(12, 22))
+    assert [r["line"] for r in unknown] == in_flight
     assert "in flight when an earlier run stopped" in unknown[0]["error"]
-    assert {m["to"][0] for m in messages(env)} == {f"u{i:05}@example.com" for i in range(20, 30)}
+    assert {m["to"][0] for m in messages(env)} == {f"u{i:05}@example.com" for i in range(100, 120)}
 
-    again = bulk(env, path, "--rate", "1000", "--journal", journal, "--resend-unknown")
+    again = bulk(env, path, "--rate", "1000", "--journal", "j.jsonl", "--resend-unknown")
     assert again.exit_code == 0, again.stderr
-    assert "Sent 10, failed 0, unknown 0, already sent 20" in again.stderr
+    assert (
+        f"Sent {len(in_flight)}, failed 0, unknown 0, already sent {settled + 20}" in again.stderr
+    )
     sent_to = collections.Counter(m["to"][0] for m in messages(env))
-    assert set(sent_to) == {f"u{i:05}@example.com" for i in range(10, 30)}
+    assert set(sent_to) == {f"u{i - 2:05}@example.com" for i in in_flight} | {
+        f"u{i:05}@example.com" for i in range(100, 120)
+    }
     assert set(sent_to.values()) == {1}
 
 
