@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # config, engine and models (pydantic) load only in commands 
     from .observe import Recorder
     from .saved import SavedPlan
 
-LOCAL_STATE = Path(".sesctl") / "emulator-state.pickle"
+LOCAL_STATE = Path(".sesctl") / "emulator-state.json"
 EXIT_CHANGES = 2
 
 
@@ -168,9 +168,17 @@ def colour() -> bool:
     return not opt("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def echo(message: str = "", err: bool = False, nl: bool = True, color: bool | None = None) -> None:
-    """All output goes through here, so no secret value can reach stdout or stderr."""
-    click.echo(SECRETS.scrub(message), err=err, nl=nl, color=color)
+def echo(
+    message: str = "",
+    err: bool = False,
+    nl: bool = True,
+    color: bool | None = None,
+    masked: bool = False,
+) -> None:
+    """All output goes through here, so no secret value can reach stdout or stderr: free text
+    is scrubbed; a plan is `masked` by type already, and scrubbing it as text could blank a
+    value that only equals a secret's (a secret `true` and every other true)."""
+    click.echo(message if masked else SECRETS.scrub(message), err=err, nl=nl, color=color)
 
 
 def info(message: str) -> None:
@@ -205,34 +213,12 @@ def load_checked(path: str, outputs: tuple[str | None, ...] = ()) -> LoadedConfi
     return loaded
 
 
-def with_ssm(loaded: LoadedConfig, client: Sesv2) -> LoadedConfig:
-    """Load again, reading `${ssm:…}` references now that there is a client."""
-    from .config import load
-
-    return load(loaded.path, ssm=client.parameter) if loaded.unresolved else loaded
-
-
 TARGET = click.option(
     "--target",
     multiple=True,
     metavar="KIND/NAME",
     help="Only this resource, its children and what it depends on (repeatable).",
 )
-
-
-def targeted_plan(
-    loaded: LoadedConfig, client: Sesv2, allow_takeover: bool, targets: tuple[str, ...]
-) -> Plan:
-    """The plan for the file, cut down to the --target resources when any are given."""
-    from . import targets as targeting
-    from .config import references
-    from .engine import make_plan
-
-    addresses = {target: targeting.parse(target) for target in targets}  # before any call
-    the_plan = make_plan(with_ssm(loaded, client), client, allow_takeover)
-    if not addresses:
-        return the_plan
-    return targeting.select(the_plan, addresses, references(loaded))
 
 
 GUARD_FLAGS: list[Callable[[Any], Any]] = [
@@ -258,11 +244,11 @@ def judged(plan: Plan, force: bool, allow_identity_deletion: bool) -> Verdict:
 
 def print_plan(plan: Plan, fmt: str, verdict: Verdict) -> None:
     if fmt == "json":
-        echo(render.as_json(plan, verdict), nl=False)
+        echo(render.as_json(plan, verdict), nl=False, masked=True)
     elif fmt == "markdown":
-        echo(render.markdown(plan, verdict=verdict), nl=False)
+        echo(render.markdown(plan, verdict=verdict), nl=False, masked=True)
     else:
-        echo(render.text(plan, colour(), verdict), nl=False, color=colour())
+        echo(render.text(plan, colour(), verdict), nl=False, color=colour(), masked=True)
 
 
 def refuse_if_guarded(verdict: Verdict) -> None:
@@ -422,15 +408,17 @@ def plan(
     out: str | None,
 ) -> int:
     """Show what apply would change (exit 3 with --detailed-exitcode if a guard refuses it)."""
+    from . import workflow
+
     loaded = load_checked(config, (out,))
     with connected(loaded) as client:
-        the_plan = targeted_plan(loaded, client, allow_takeover, target)
+        the_plan = workflow.targeted_plan(loaded, client, allow_takeover, target)
         verdict = judged(the_plan, force, allow_identity_deletion)
-        the_plan.metadata["run"] = client.recorder.summary()
         if out:
             from . import saved
 
-            saved.write(Path(out), the_plan, verdict, loaded, client)
+            saved.write(Path(out), the_plan, verdict, loaded, client, list(target), allow_takeover)
+        the_plan.metadata["run"] = client.recorder.summary()
     print_plan(the_plan, fmt, verdict)
     if out:
         info(f"Saved the plan to {out}: `sesctl apply {out}` applies exactly these changes.")
@@ -461,16 +449,16 @@ def apply(
     Given a plan saved by `plan --out`, apply checks it still holds and applies exactly its
     changes without asking.
     """
-    from . import saved
+    from . import saved, workflow
 
     saved_plan = saved.read(Path(config))
     if saved_plan is not None:
         if target:
             raise SesctlError("--target is given when planning: a saved plan holds its changes")
-        return _apply_saved(saved_plan, force, allow_identity_deletion)
+        return _apply_saved(saved_plan, force, allow_identity_deletion, allow_takeover)
     loaded = load_checked(config)
     with connected(loaded) as client:
-        the_plan = targeted_plan(loaded, client, allow_takeover, target)
+        the_plan = workflow.targeted_plan(loaded, client, allow_takeover, target)
         if not _reviewed(the_plan, force, allow_identity_deletion):
             return 0
         if not auto_approve and not _confirm(the_plan):
@@ -480,14 +468,17 @@ def apply(
         )
 
 
-def _apply_saved(saved_plan: SavedPlan, force: bool, allow_identity_deletion: bool) -> int:
-    """Apply a saved plan: refused when stale, or made for another stack, region or account."""
+def _apply_saved(
+    saved_plan: SavedPlan, force: bool, allow_identity_deletion: bool, allow_takeover: bool
+) -> int:
+    """Apply a saved plan: the plan made now, when it is the saved one (else stale), for the
+    same stack, region and account."""
     from . import saved
 
     loaded = load_checked(str(saved_plan.config))
     saved.check_origin(saved_plan, loaded)
     with connected(loaded) as client:
-        the_plan = saved.current(saved_plan, with_ssm(loaded, client), client)
+        the_plan = saved.current(saved_plan, loaded, client, allow_takeover)
         if not _reviewed(the_plan, force, allow_identity_deletion):
             return 0
         return _apply(
@@ -621,12 +612,13 @@ def import_(stack: str, kinds: str | None, out: str | None) -> int:
 def dns(config: str, fmt: str) -> int:
     """Print the DNS records the file's domain identities need, from their live state."""
     from . import dns as records_for
+    from . import workflow
     from .resources.base import read_or_none
 
     loaded = load_config(config)
     found: list[records_for.Record] = []
     with connected(loaded) as client:
-        loaded = with_ssm(loaded, client)
+        loaded = workflow.with_ssm(loaded, client)
         for name, identity in sorted((loaded.model.identities or {}).items()):
             if "@" in name:
                 continue
@@ -720,7 +712,9 @@ def emulator(
     sandbox: bool,
     verify_after: float,
 ) -> int:
-    """Serve the embedded SES v2 emulator in the foreground (Ctrl-C stops it)."""
+    """Serve the embedded SES v2 emulator in the foreground (Ctrl-C or SIGTERM stops it)."""
+    import signal
+
     from .emulator import Emulator, Hardness, Settings
 
     state = Path(state_file) if state_file else None
@@ -733,6 +727,8 @@ def emulator(
         hardness=hardness,
         settings=Settings(sandbox=sandbox, verify_after=_seconds(verify_after)),
     )
+    # SIGTERM (process managers, `docker stop`) stops it as Ctrl-C does: state saved, exit 0.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.start()
         info(f"sesctl emulator listening on {server.url} (Ctrl-C to stop)")
@@ -741,7 +737,8 @@ def emulator(
     except KeyboardInterrupt:
         info("sesctl emulator stopped")
     finally:
-        server.stop()
+        server.stop()  # saves the state file, unless it failed to load
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

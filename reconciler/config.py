@@ -19,8 +19,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError, SesctlError
+from .files import FileError, read_inside, shown
 from .models import BUILT_IN_POOLS, MAX_TAGS, Config
-from .secrets import REFERENCE, SECRETS, SecretError, SsmReader, resolve
+from .secrets import REFERENCE, SECRETS, Secret, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
 
@@ -61,6 +62,7 @@ def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
         model = Config.model_validate(source.data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
+    _keep_secret_types(model, source.data)
     loaded = LoadedConfig(path, model, source, unresolved=unresolved, sources=[path])
     _check_identity_attributes(loaded)
     _check_tags(loaded)
@@ -69,6 +71,50 @@ def load(path: Path, ssm: SsmReader | None = None) -> LoadedConfig:
     _parse_policies(loaded)
     loaded.warnings.extend(cross_reference_warnings(loaded))
     return loaded
+
+
+def _keep_secret_types(target: Any, data: Any) -> None:
+    """pydantic makes every string a plain str; a value resolved from a secret reference is
+    made a Secret again, at the same place, so that every output masks it by its type."""
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        inner = _member(target, key)
+        if isinstance(value, Secret) and isinstance(inner, str):
+            _set_member(target, key, Secret(inner))
+        elif isinstance(value, dict | list) and inner is not None:
+            _keep_secret_types(inner, value)
+
+
+def _member(target: Any, key: Any) -> Any:
+    if isinstance(target, BaseModel):
+        return target.__dict__.get(key) if key in type(target).model_fields else None
+    if isinstance(target, dict):
+        return target.get(key)
+    if isinstance(target, list) and isinstance(key, int) and key < len(target):
+        return target[key]
+    return None
+
+
+def _set_member(target: Any, key: Any, value: Secret) -> None:
+    if isinstance(target, BaseModel):
+        target.__dict__[key] = value  # as validated: only the type changes
+    else:
+        target[key] = value
+
+
+def _as_secrets(document: Any) -> Any:
+    """Every string of a document parsed from a secret, itself a Secret."""
+    if isinstance(document, dict):
+        return {k: _as_secrets(v) for k, v in document.items()}
+    if isinstance(document, list):
+        return [_as_secrets(v) for v in document]
+    return Secret(document) if isinstance(document, str) else document
 
 
 def _resolve_secrets(
@@ -107,7 +153,7 @@ def _describe(exc: ValidationError, source: Located) -> str:
             path.append(part)
         on_key = error["type"] in ("extra_forbidden", "missing") or "[key]" in error["loc"]
         mark = source.mark(tuple(path)) if on_key else source.value_mark(tuple(path))
-        where = ".".join(str(p) for p in path) or "(top level)"
+        where = ".".join(shown(str(p)) for p in path) or "(top level)"
         text = _message(error, path, source)
         lines.setdefault(f"{mark}: {where}", (mark, text))
     ordered = sorted(lines.items(), key=lambda kv: (kv[1][0].line, kv[1][0].column))
@@ -115,6 +161,7 @@ def _describe(exc: ValidationError, source: Located) -> str:
 
 
 def _message(error: ErrorDetails, path: list[str | int], source: Located) -> str:
+    """What is wrong at `path`, in words a user acts on (a hint for a mistyped key)."""
     if error["type"] == "extra_forbidden":
         key = str(path[-1]) if path else "?"
         parent = _model_fields_at(path[:-1])
@@ -125,8 +172,13 @@ def _message(error: ErrorDetails, path: list[str | int], source: Located) -> str
         return f"missing required key {error['loc'][-1]!r}"
     if error.get("input", ...) is None and error["type"].endswith(("_type", "literal_error")):
         return "null is not allowed here: give a value or leave the key out"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    return _bounded(str(error["msg"]).removeprefix("Value error, "))
+
+
+def _bounded(message: str, limit: int = 300) -> str:
+    """A validator's message on one line and short: some quote the value, which may be huge."""
+    line = " ".join(message.splitlines())
+    return line if len(line) <= limit else f"{line[:limit]}…"
 
 
 def _model_fields_at(path: list[str | int]) -> list[str]:
@@ -165,7 +217,8 @@ def _check_identity_attributes(loaded: LoadedConfig) -> None:
         signing = identity.dkim_signing_attributes
         key = signing.domain_signing_private_key if signing else None
         if key:
-            SECRETS.add(key)  # write-only: never printed
+            SECRETS.add(key)  # write-only: never printed, even written in the file itself
+            signing.__dict__["domain_signing_private_key"] = Secret(key)
         for key_name in ("dkim_signing_attributes", "dkim_signing_enabled"):
             if "@" in name and key_name in identity.model_fields_set:
                 raise ConfigError(
@@ -260,27 +313,33 @@ def _refuse_reserved(loaded: LoadedConfig, path: tuple[str, ...]) -> None:
         )
 
 
+# A template is at most 500 KB, all parts together (SES developer guide, "Service quotas").
+MAX_TEMPLATE_BYTES = 500 * 1024
+
+
 def _read_template_files(loaded: LoadedConfig) -> None:
-    """Replace each `*_file` part by the file's text, read relative to the YAML file."""
+    """Replace each `*_file` part by the file's text, read inside the YAML file's directory."""
     base = loaded.path.parent
     for name, template in (loaded.model.templates or {}).items():
         updates: dict[str, str] = {}
         for part in ("subject", "html", "text"):
             relative = getattr(template, f"{part}_file")
-            if relative is None:
-                continue
-            file = base / relative
-            loaded.sources.append(file)
-            try:
-                updates[part] = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise ConfigError(
-                    f"{loaded.value_mark('templates', name, f'{part}_file')}: templates.{name}."
-                    f"{part}_file: cannot read {relative}: {why}"
-                ) from None
+            if relative is not None:
+                path = ("templates", name, f"{part}_file")
+                updates[part] = _read_part(loaded, base, relative, path)
+                loaded.sources.append(base / relative)
         if updates:
             loaded.model.templates[name] = template.model_copy(update=updates)  # type: ignore[index]
+
+
+def _read_part(loaded: LoadedConfig, base: Path, relative: str, path: tuple[str, ...]) -> str:
+    """A template part's file: inside the config's directory, regular, at most SES's 500 KB."""
+    try:
+        return read_inside(base, relative, MAX_TEMPLATE_BYTES)
+    except FileError as exc:
+        hint = " (SES templates are at most 500 KB)" if exc.why == "large" else ""
+        dotted = ".".join(shown(p) for p in path)
+        raise ConfigError(f"{loaded.value_mark(*path)}: {dotted}: {exc.message}{hint}") from None
 
 
 def _parse_policies(loaded: LoadedConfig) -> None:
@@ -301,7 +360,8 @@ def _parse_policies(loaded: LoadedConfig) -> None:
                     f"{loaded.mark('identities', identity, 'policies', policy)}: a policy "
                     "must be a JSON object"
                 )
-            model.policies[policy] = parsed  # type: ignore[index]
+            secret = isinstance(document, Secret)
+            model.policies[policy] = _as_secrets(parsed) if secret else parsed  # type: ignore[index]
         for policy, document in (model.policies or {}).items():
             size = len(json.dumps(document, separators=(",", ":")).encode())
             if size > MAX_POLICY_BYTES:

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .guards import Verdict, judge
-from .plan import Change, FieldChange, Plan
+from .plan import Change, FieldChange, Plan, strings
 from .secrets import SECRETS, SENSITIVE
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "±"}
@@ -37,8 +37,13 @@ def masked(plan: Plan) -> Plan:
             )
             for f in c.fields
         ]
-        changes.append(replace(c, before=before, after=after, fields=fields))
-    return replace(plan, changes=changes)
+        reason = SECRETS.scrub(c.reason) if c.reason else None
+        held = {k: SECRETS.scrub(v) for k, v in c.held.items()}
+        changes.append(
+            replace(c, before=before, after=after, fields=fields, reason=reason, held=held)
+        )
+    warnings = [SECRETS.scrub(w) for w in plan.warnings]
+    return replace(plan, changes=changes, warnings=warnings)
 
 
 def _secret(value: Any) -> bool:
@@ -46,9 +51,24 @@ def _secret(value: Any) -> bool:
 
 
 def _mask_like(before: Any, after: Any) -> Any:
+    """The live value, masked wherever the file's value at the same place is secret (it may be
+    the previous secret): key by key, item by item, or whole when lists do not line up."""
     if isinstance(before, dict) and isinstance(after, dict):
         return {k: _mask_like(v, after.get(k)) for k, v in before.items()}
+    if isinstance(before, list) and isinstance(after, list):
+        if len(before) == len(after):
+            return [_mask_like(b, a) for b, a in zip(before, after, strict=True)]
+        return _everywhere(before) if SENSITIVE in strings(after) else before
     return SENSITIVE if after == SENSITIVE and before is not None else before
+
+
+def _everywhere(value: Any) -> Any:
+    """Every string of a value masked."""
+    if isinstance(value, dict):
+        return {k: _everywhere(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_everywhere(v) for v in value]
+    return SENSITIVE if isinstance(value, str) else value
 
 
 def value(v: Any) -> str:

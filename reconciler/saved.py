@@ -1,11 +1,15 @@
-"""Saved plans: `plan --out PLAN.json` writes what `apply PLAN.json` needs to trust it later.
+"""Saved plans: `plan --out PLAN.json` writes the plan; `apply PLAN.json` applies it only if
+a plan made now, from the same file and the live account, is the same plan.
 
-A saved plan is the JSON plan plus a `saved` block: the config's path and a hash of what it
-was read from (the YAML text with secret references as written, and the template files; never
-a secret's value), the account, and a fingerprint of the live state of every resource the plan
-touches. Apply refuses a plan made for another stack, region or account, or whose config or
-touched resources changed since; otherwise it applies exactly the saved changes, without
-asking again, as Terraform does with a saved plan.
+The file carries no power of its own (DESIGN §7): apply never executes its changes. It plans
+again, exactly as `sesctl plan` did (same targets), and compares the fresh plan with the saved
+one as both print it; any difference — an edited `after`, an action flipped, a change added,
+the account or the file moved on — makes the plan stale. The saved block holds what lets
+apply say why before any call: the config's path and the SHA-256 of what it was read from
+(secret references as written, never their values), the stack, region and account, the
+targets, and a salted digest of the secret values, so that a rotated secret — which both
+plans print as `(sensitive)` — makes the plan stale too. Guards are judged again from the
+fresh plan with apply's own flags; thresholds in the file are not read.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field, replace
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,32 +26,39 @@ from typing import Any
 from . import __version__, render
 from .client import Sesv2
 from .config import LoadedConfig
-from .engine import entries, read_states
 from .errors import SesctlError
 from .guards import Verdict
-from .plan import FORMAT_VERSION, Change, Limits, Plan, owner_of, strings
-from .resources import BY_KIND
-from .resources.base import Context, field_changes
-from .secrets import SECRETS, SENSITIVE
+from .plan import FORMAT_VERSION, Plan
+from .secrets import secret_values
+from .workflow import targeted_plan
 
-SAVED_VERSION = 1
-ABSENT = "absent"
-Address = tuple[str, str]
+SAVED_VERSION = 2
+SAVED_KEYS = ("config", "account", "targets", "allow_takeover", "secrets")
 
 
 @dataclass
 class SavedPlan:
-    """A plan read back from a file, with what proves it still holds."""
+    """A plan file read back: what it shows, and what lets apply check it."""
 
     path: Path
-    plan: Plan
+    document: dict[str, Any]
     saved: dict[str, Any]
-    # Changes whose file values were masked or write-only: apply takes them from the config.
-    secret: set[str] = field(default_factory=set)
 
     @property
     def config(self) -> Path:
         return Path(self.saved["config"]["path"])
+
+    @property
+    def stack(self) -> str:
+        return str(self.document["stack"])
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.saved["targets"])
+
+    @property
+    def allow_takeover(self) -> bool:
+        return bool(self.saved["allow_takeover"])
 
 
 def config_hash(loaded: LoadedConfig) -> str:
@@ -63,54 +75,47 @@ def config_hash(loaded: LoadedConfig) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(state: dict[str, Any] | None) -> str:
-    if state is None:
-        return ABSENT
-    text = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _owner(change: Change) -> Address:
-    return owner_of(change.kind, change.name)
-
-
-def _planned_states(plan: Plan) -> dict[Address, dict[str, Any] | None]:
-    """The live state each touched resource had when planned (a create's is None)."""
-    states: dict[Address, dict[str, Any] | None] = {}
+def secret_digest(plan: Plan, salt: str) -> str:
+    """A salted SHA-256 of every secret value the plan would write, in plan order: equal only
+    when the same secrets are behind the same `(sensitive)` marks."""
+    digest = hashlib.sha256(bytes.fromhex(salt))
     for change in plan.changes:
-        owner = _owner(change)
-        if owner in plan.live:
-            states[owner] = plan.live[owner]
-        elif owner == (change.kind, change.name):  # not read by the fetch: streamed or new
-            states[owner] = change.before
-        else:  # a child of a resource the plan creates
-            states.setdefault(owner, None)
-    return states
+        write_only = (change.write_only[key] for key in sorted(change.write_only))
+        for value in [*secret_values(change.after), *write_only]:
+            digest.update(hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
-def _key(address: Address) -> str:
-    return f"{address[0]} {address[1]}"
-
-
-def write(path: Path, plan: Plan, verdict: Verdict, loaded: LoadedConfig, client: Sesv2) -> None:
+def write(
+    path: Path,
+    plan: Plan,
+    verdict: Verdict,
+    loaded: LoadedConfig,
+    client: Sesv2,
+    targets: list[str],
+    allow_takeover: bool,
+) -> None:
+    """The plan as `--format json` prints it, with the saved block; secrets masked by type."""
     document = render.json_document(plan, verdict)
+    salt = secrets.token_hex(16)
     document["saved"] = {
         "version": SAVED_VERSION,
         "sesctl_version": __version__,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {"path": _portable(loaded.path), "sha256": config_hash(loaded)},
         "account": client.account_id(),
-        "existing": plan.existing,
-        "limits": plan.limits.to_json(),
-        "fingerprints": {
-            _key(address): fingerprint(state)
-            for address, state in sorted(_planned_states(plan).items())
-        },
+        "targets": list(targets),
+        "allow_takeover": allow_takeover,
+        "secrets": {"salt": salt, "sha256": secret_digest(plan, salt)},
     }
-    text = SECRETS.scrub(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
     except OSError as exc:
+        temporary.unlink(missing_ok=True)
         raise SesctlError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
@@ -126,144 +131,140 @@ def _portable(path: Path) -> str:
 
 def read(path: Path) -> SavedPlan | None:
     """The saved plan in `path`; None when the file is not a JSON plan (a config, then); a
-    plain message when it is a plan apply cannot trust."""
+    plain message when it is a plan apply cannot check."""
     document = _json_plan(path)
     if document is None:
         return None
-    if "saved" not in document:
+    saved = document.get("saved")
+    if saved is None:
         raise SesctlError(
-            f"{path}: a JSON plan without what apply needs to trust it; "
+            f"{path}: a JSON plan without what apply needs to check it; "
             f"write one with `sesctl plan CONFIG --out {path.name}`"
         )
-    saved = document["saved"]
-    missing = [
-        k for k in ("config", "account", "existing", "limits", "fingerprints") if k not in saved
-    ]
-    if missing or not {"path", "sha256"} <= set(saved.get("config") or {}):
-        raise SesctlError(
-            f"{path}: not a valid saved plan (missing {', '.join(missing) or 'config'})"
-        )
-    if document.get("format_version") != FORMAT_VERSION or saved.get("version") != SAVED_VERSION:
+    if document.get("format_version") != FORMAT_VERSION or (
+        isinstance(saved, dict) and saved.get("version") != SAVED_VERSION
+    ):
         raise SesctlError(f"{path}: a saved plan of another format version; plan again")
+    problem = _shape_problem(document, saved)
+    if problem:
+        raise SesctlError(f"{path}: not a valid saved plan: {problem}")
+    return SavedPlan(path, document, saved)
+
+
+def _shape_problem(document: dict[str, Any], saved: Any) -> str | None:
+    """What is wrong with a saved plan's structure (written by someone else), or None."""
+    if not isinstance(saved, dict):
+        return "`saved` is not an object"
+    missing = [key for key in SAVED_KEYS if key not in saved]
+    if missing:
+        return f"`saved` lacks {', '.join(missing)}"
+    config, secret = saved["config"], saved["secrets"]
+    checks = {
+        "stack": isinstance(document.get("stack"), str),
+        "region": isinstance(document.get("region"), str),
+        "changes": isinstance(document.get("changes"), list),
+        "saved.config": isinstance(config, dict)
+        and isinstance(config.get("path"), str)
+        and isinstance(config.get("sha256"), str),
+        "saved.account": isinstance(saved["account"], str),
+        "saved.targets": isinstance(saved["targets"], list)
+        and all(isinstance(t, str) for t in saved["targets"]),
+        "saved.allow_takeover": isinstance(saved["allow_takeover"], bool),
+        "saved.secrets": isinstance(secret, dict)
+        and isinstance(secret.get("salt"), str)
+        and isinstance(secret.get("sha256"), str)
+        and _is_hex(secret["salt"]),
+    }
+    wrong = [name for name, ok in checks.items() if not ok]
+    return f"{', '.join(wrong)} malformed" if wrong else None
+
+
+def _is_hex(text: str) -> bool:
     try:
-        plan = Plan(
-            document["stack"],
-            document["region"],
-            changes=[_change(c) for c in document["changes"]],
-            warnings=list(document.get("warnings", [])),
-            existing=dict(saved["existing"]),
-            limits=Limits(**saved["limits"]),
-        )
-        secret = {
-            f"{c['kind']} {c['name']}"
-            for c in document["changes"]
-            if "write_only" in c or SENSITIVE in strings(c)
-        }
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SesctlError(f"{path}: not a valid saved plan ({type(exc).__name__}: {exc})") from None
-    return SavedPlan(path, plan, saved, secret)
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _json_plan(path: Path) -> dict[str, Any] | None:
     """The file as a JSON document with a plan's `format_version`, or None."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     if not text.lstrip().startswith("{"):
         return None
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return document if isinstance(document, dict) and "format_version" in document else None
 
 
-def _change(data: dict[str, Any]) -> Change:
-    """A change as the plan saved it; its field list is derived again from before and after."""
-    before, after = data.get("before"), data.get("after")
-    fields = field_changes(before, after) if data["action"] in ("update", "replace") else []
-    held = {str(k): str(v) for k, v in (data.get("waiting") or {}).items()}
-    return Change(
-        data["action"],
-        data["kind"],
-        data["name"],
-        before,
-        after,
-        fields,
-        data.get("reason"),
-        held=held,
-    )
-
-
 def check_origin(saved: SavedPlan, loaded: LoadedConfig) -> None:
     """Refuse a plan made for another stack, or from a config that changed since."""
-    plan, config = saved.plan, saved.config
-    if loaded.model.stack != plan.stack:
+    if loaded.model.stack != saved.stack:
         raise SesctlError(
-            f"{saved.path} is a plan for stack {plan.stack}, but {config} is stack "
+            f"{saved.path} is a plan for stack {saved.stack}, but {saved.config} is stack "
             f"{loaded.model.stack}"
         )
     if config_hash(loaded) != saved.saved["config"]["sha256"]:
         raise SesctlError(
-            f"stale plan: {config} (or a template file it reads) changed since the plan was "
-            "made; run plan again"
+            f"stale plan: {saved.config} (or a template file it reads) changed since the plan "
+            "was made; run plan again"
         )
 
 
-def current(saved: SavedPlan, loaded: LoadedConfig, client: Sesv2) -> Plan:
-    """The saved plan, once the account, region and every touched resource are as planned."""
-    plan = saved.plan
-    if client.region != plan.region:
-        raise SesctlError(f"{saved.path} is a plan for region {plan.region}, not {client.region}")
+def current(saved: SavedPlan, loaded: LoadedConfig, client: Sesv2, allow_takeover: bool) -> Plan:
+    """The plan made now, when it is the saved one: same region, account, changes, secrets."""
+    region = saved.document["region"]
+    if client.region != region:
+        raise SesctlError(f"{saved.path} is a plan for region {region}, not {client.region}")
     account = client.account_id()
     if account != saved.saved["account"]:
         raise SesctlError(
             f"{saved.path} is a plan for account {saved.saved['account']}, but the credentials "
             f"are for account {account}"
         )
-    owners = {_owner(c) for c in plan.changes}
-    live = read_states(client, owners)
-    moved = [
-        owner
-        for owner in sorted(owners)
-        if fingerprint(live[owner]) != saved.saved["fingerprints"].get(_key(owner))
-    ]
+    if saved.allow_takeover and not allow_takeover:
+        raise SesctlError(
+            f"{saved.path} takes over resources of another stack: pass --allow-takeover to apply it"
+        )
+    fresh = targeted_plan(loaded, client, saved.allow_takeover, saved.targets)
+    moved = _differences(render.json_document(fresh)["changes"], saved.document["changes"])
     if moved:
         raise SesctlError(
             "stale plan: "
-            + ", ".join(f"{kind.replace('_', ' ')} {name}" for kind, name in moved[:10])
+            + ", ".join(moved[:10])
             + (f" and {len(moved) - 10} more" if len(moved) > 10 else "")
-            + " changed since the plan was made; run plan again"
+            + (" differs" if len(moved) == 1 else " differ")
+            + " from the plan made now (the account or the plan file changed since); "
+            "run plan again"
         )
-    changes = [
-        _with_secrets(c, loaded, live) if c.address in saved.secret else c for c in plan.changes
-    ]
-    return replace(plan, changes=changes)
+    secret = saved.saved["secrets"]
+    if secret_digest(fresh, secret["salt"]) != secret["sha256"]:
+        raise SesctlError(
+            "stale plan: a secret value behind a (sensitive) change differs from when the plan "
+            "was made; run plan again"
+        )
+    return fresh
 
 
-def _with_secrets(
-    change: Change, loaded: LoadedConfig, live: dict[Address, dict[str, Any] | None]
-) -> Change:
-    """The change as the config gives it now, secret values included, if it is the one saved."""
-    kind, name = _owner(change)
-    module = BY_KIND[kind]
-    config = loaded.model
-    ctx = Context(config.stack, dict(config.tags), allow_takeover=True)
-    model = entries(loaded, module).get(name)
-    for candidate in module.diff(name, model, live[(kind, name)], ctx):
-        candidate.held = change.held  # verification is judged when planned, as saved
-        if candidate.address == change.address and _shown(candidate) == _shown(change):
-            return candidate
-    raise SesctlError(
-        f"stale plan: a secret behind {change.address} changed since the plan was made; "
-        "run plan again"
-    )
+def _differences(now: list[Any], then: list[Any]) -> list[str]:
+    """The changes (as `kind name`) that differ between two plans as both print them."""
+
+    def keyed(changes: list[Any]) -> dict[str, Any]:
+        return {_address(c): c for c in changes}
+
+    if now == then:
+        return []
+    fresh, saved = keyed(now), keyed(then)
+    moved = [a for a in sorted(set(fresh) | set(saved)) if fresh.get(a) != saved.get(a)]
+    return moved or ["the list of changes (repeated or reordered)"]
 
 
-def _shown(change: Change) -> dict[str, Any]:
-    """A change as the plan file shows it: masked, without its field list."""
-    shown = render.masked(Plan("", "", changes=[change])).changes[0].to_json()
-    shown.pop("fields", None)
-    shown.pop("write_only", None)
-    return shown
+def _address(change: Any) -> str:
+    if isinstance(change, dict):
+        return f"{str(change.get('kind')).replace('_', ' ')} {change.get('name')}"
+    return f"malformed change {json.dumps(change)[:40]}"

@@ -1,9 +1,12 @@
 """Secret references in string values: `${env:NAME}`, `${file:path}`, `${ssm:/name}`.
 
 They resolve when the file is loaded (SSM parameters once a client exists; offline, as for
-`validate`, an SSM reference stays unresolved). Every resolved value is remembered so that
-no output — plan of any format, log line, error message or traceback — ever shows it: data is
-masked structurally with `mask`, text is scrubbed with `scrub`.
+`validate`, an SSM reference stays unresolved). A resolved value is a `Secret`: a string
+that every renderer masks by its type, wherever it sits and whatever its length — an empty
+secret (a fork's unavailable CI secret) and a one-letter one included, and `true` as a value
+never masks the word `true` elsewhere. The values are also remembered, so that free text
+(messages, log lines, tracebacks) is scrubbed of them, and a plain string equal to one (a
+value whose type a transformation lost) is masked as well.
 """
 
 from __future__ import annotations
@@ -11,14 +14,26 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .files import FileError, read_inside, shown
+
 SENSITIVE = "(sensitive)"
 REFERENCE = re.compile(r"\$\{(env|file|ssm):([^}]+)\}")
+# Free text is scrubbed of secrets this long or longer, as whole words: a shorter value (or a
+# word like `true`) would blank ordinary words of the message. Data is masked by type instead.
+SCRUB_FROM = 4
 
 SsmReader = Callable[[str], str]
+MAX_SECRET_FILE = 64 * 1024  # a secret file holds a key or a token, not a document
+
+
+class Secret(str):
+    """A value resolved from a secret reference: masked by type in every output."""
+
+    __slots__ = ()
 
 
 class Secrets:
@@ -26,38 +41,70 @@ class Secrets:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def add(self, value: str) -> None:
         with self._lock:
-            for candidate in (value, value.strip()):
-                if len(candidate) >= 4:  # masking a 1-3 character value would mangle every output
-                    self._values.add(candidate)
+            self._values.update({str(value), str(value).strip()})
+            self._pattern = None
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._pattern = None
+
+    def known(self, value: str) -> bool:
+        """Whether this exact string is a secret value (type or not)."""
+        with self._lock:
+            return value in self._values
 
     def scrub(self, text: str) -> str:
-        """Text with every secret value (raw or JSON-escaped) replaced by `(sensitive)`."""
+        """Free text with every secret value long enough to search for, as a whole word, raw
+        or JSON-escaped, replaced by `(sensitive)`."""
+        pattern = self._scrubber()
+        return text if pattern is None else pattern.sub(SENSITIVE, text)
+
+    def _scrubber(self) -> re.Pattern[str] | None:
         with self._lock:
-            values = sorted(self._values, key=len, reverse=True)
-        for value in values:
-            text = text.replace(value, SENSITIVE)
-            escaped = value.encode("unicode_escape").decode().replace('"', '\\"')
-            if escaped != value:
-                text = text.replace(escaped, SENSITIVE)
-        return text
+            if self._pattern is None:
+                forms = set()
+                for value in self._values:
+                    if len(value) >= SCRUB_FROM:
+                        forms.add(value)
+                        forms.add(value.encode("unicode_escape").decode().replace('"', '\\"'))
+                if not forms:
+                    return None
+                words = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+                self._pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)")
+            return self._pattern
 
     def mask(self, data: Any) -> Any:
-        """A copy of `data` where every string holding a secret value reads `(sensitive)`."""
+        """A copy of `data` where every secret reads `(sensitive)`: a Secret by its type, a
+        plain string by being exactly a secret's value."""
         if isinstance(data, dict):
             return {k: self.mask(v) for k, v in data.items()}
-        if isinstance(data, list):
+        if isinstance(data, list | tuple):
             return [self.mask(v) for v in data]
-        if isinstance(data, str) and self.scrub(data) != data:
+        if isinstance(data, Secret) or (isinstance(data, str) and data and self.known(data)):
             return SENSITIVE
         return data
+
+
+def secret_values(data: Any) -> Iterator[str]:
+    """Every Secret inside `data` (mappings and lists at any depth), in order."""
+    if isinstance(data, Secret):
+        yield str(data)
+    elif isinstance(data, dict):
+        for item in data.values():
+            yield from secret_values(item)
+    elif isinstance(data, list | tuple):
+        for item in data:
+            yield from secret_values(item)
+
+
+def holds_secret(data: Any) -> bool:
+    return next(secret_values(data), None) is not None
 
 
 SECRETS = Secrets()
@@ -81,7 +128,8 @@ def resolve(text: str, base: Path, ssm: SsmReader | None) -> tuple[str, bool]:
         SECRETS.add(value)
         return value
 
-    return REFERENCE.sub(substitute, text), found
+    resolved = REFERENCE.sub(substitute, text)
+    return (Secret(resolved) if found else resolved), found
 
 
 def _read(source: str, name: str, base: Path, ssm: SsmReader | None) -> str | None:
@@ -90,12 +138,10 @@ def _read(source: str, name: str, base: Path, ssm: SsmReader | None) -> str | No
             raise SecretError(f"${{env:{name}}}: environment variable {name} is not set")
         return os.environ[name]
     if source == "file":
-        path = base / name
-        try:
-            return path.read_text(encoding="utf-8").rstrip("\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "unreadable"
-            raise SecretError(f"${{file:{name}}}: cannot read {name}: {why}") from None
+        try:  # inside the config's directory only, like every file the config names
+            return read_inside(base, name, MAX_SECRET_FILE).rstrip("\n")
+        except FileError as exc:
+            raise SecretError(f"${{file:{shown(name)}}}: {exc.message}") from None
     if ssm is None:
         return None
     return ssm(name)

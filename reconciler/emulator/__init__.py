@@ -10,19 +10,16 @@ and every known difference; each module's docstring names its own.
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import tempfile
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto.ses.models import ses_backends
-from moto.sesv2.models import sesv2_backends
 from waitress import wasyncore
 from waitress.server import create_server
 
+from . import persist
 from .hardness import Hardness
 from .server import Extensions
 from .state import Settings
@@ -33,7 +30,7 @@ THREADS = 32
 
 
 class Emulator:
-    """Serve the emulator on host:port (0 picks a free port); persist state to a file.
+    """Serve the emulator on host:port (0 picks a free port); keep state in a JSON file.
 
     The HTTP server is waitress, for persistent (keep-alive) connections as SES has:
     werkzeug's development server closes the connection after every response, so each call
@@ -57,6 +54,7 @@ class Emulator:
         self.app = Extensions(moto_app, hardness, settings)
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._loaded = False  # a state file that failed to load is never overwritten
 
     def start(self) -> Emulator:
         """Load saved state if any, then serve in a daemon thread."""
@@ -89,32 +87,41 @@ class Emulator:
             self.stop()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.task_dispatcher.shutdown()
-            wasyncore.close_all(self._server._map)  # ends the serving loop: its map is empty
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = None
+        """Stop serving, then save the state file."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.task_dispatcher.shutdown()
+            self._close_sockets(server)
         self.save_state()
 
+    def _close_sockets(self, server: Any) -> None:
+        """End the serving loop by emptying its map, in its own thread (through waitress's
+        trigger): closed from here, a socket could vanish under its select (EBADF)."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            wasyncore.close_all(server._map)
+            return
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+
     def save_state(self) -> None:
-        """Pickle moto's SES backends (with our extras hung on them), atomically."""
-        if self.state_file is None:
+        """Write the state file (persist.py: JSON, atomically), if its state was loaded."""
+        if self.state_file is None or not self._loaded:
             return
         with self.app.lock:
-            data = pickle.dumps((dict(ses_backends), dict(sesv2_backends)))
-        directory = self.state_file.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".emulator-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, self.state_file)
+            data = persist.dumps()  # under the lock: the document shares the live state
+        persist.write(self.state_file, data)
 
     def _load_state(self) -> None:
-        if self.state_file is None or not self.state_file.exists():
-            return
-        ses, sesv2 = pickle.loads(self.state_file.read_bytes())
-        ses_backends.clear()
-        ses_backends.update(ses)
-        sesv2_backends.clear()
-        sesv2_backends.update(sesv2)
+        """Take the state file's state; one that is not a state document raises StateError."""
+        if self.state_file is not None:
+            legacy = persist.legacy_pickle(self.state_file)
+            if legacy is not None:
+                print(
+                    f"Warning: {legacy} is ignored: an older sesctl's emulator state, never "
+                    "opened (loading it could run code); it may be deleted",
+                    file=sys.stderr,
+                )
+            with self.app.lock:
+                persist.load(self.state_file)
+        self._loaded = True

@@ -55,6 +55,7 @@ def create(call: Call) -> dict[str, Any]:
     check_tags(call.params.get("Tags") or [])
     contact_list: Any = ContactList(name, "", _topics(call))
     contact_list.description = call.params.get("Description")
+    contact_list.created = contact_list.updated = time.time()
     call.backend.contacts_lists[name] = contact_list
     call.set_tags(ARN_TYPE, name, call.params.get("Tags"))
     return {}

@@ -131,3 +131,90 @@ def test_a_literal_byodkim_key_is_never_printed_either(env: Env) -> None:
     assert LITERAL_KEY not in outputs(*results)
     assert LITERAL_KEY[20:60] not in outputs(*results)
     assert '"domain_signing_selector": "s2026"' in results[1].stdout
+
+
+def test_a_secret_true_masks_itself_not_every_other_true(env: Env) -> None:
+    env.monkeypatch.setenv("FLAG", "true")
+    config = env.write(
+        HEAD
+        + "configuration_sets:\n  cs:\n    reputation_options: {reputation_metrics_enabled: true}\n"
+        "    tags: {flag: '${env:FLAG}', plain: 'true'}\n"
+    )
+    planned = env.sesctl("plan", config, "--format", "json")
+    document = json.loads(planned.stdout)  # still JSON: `true` was never blanked in the text
+    after = document["changes"][0]["after"]
+    assert after["reputation_options"] == {"reputation_metrics_enabled": True}
+    assert after["tags"]["flag"] == "(sensitive)"
+    assert after["tags"]["plain"] == "(sensitive)"  # equal to the secret: it would tell it
+    text = env.sesctl("plan", config).stdout
+    assert "reputation_options.reputation_metrics_enabled: true" in text
+
+
+def test_a_secret_inside_an_arn_leaves_the_saved_plan_usable(env: Env) -> None:
+    env.monkeypatch.setenv("TOPIC_ACCOUNT", "123456789012")
+    config = env.write(
+        HEAD + "configuration_sets:\n  cs:\n    event_destinations:\n      d:\n"
+        "        matching_event_types: [BOUNCE]\n"
+        "        sns_destination: {topic_arn: 'arn:aws:sns:us-east-1:${env:TOPIC_ACCOUNT}:t'}\n"
+    )
+    assert env.sesctl("plan", config, "--out", "plan.json").exit_code == 0
+    saved = json.loads(Path("plan.json").read_text())
+    assert saved["saved"]["account"] == "123456789012"  # the account itself is no secret here
+    destination = next(c for c in saved["changes"] if c["kind"] == "event_destination")
+    assert destination["after"]["sns_destination"]["topic_arn"] == "(sensitive)"
+    applied = env.sesctl("apply", "plan.json")
+    assert applied.exit_code == 0, applied.output
+
+
+def test_short_and_empty_secrets_and_what_they_replace_are_masked(env: Env) -> None:
+    for value in ("", "x", "ab"):
+        env.monkeypatch.setenv("SHORT", value)
+        env.ses().create_email_template(
+            TemplateName="t", TemplateContent={"Subject": "s", "Text": "old-secret-text"}
+        )
+        config = env.write(HEAD + "templates: {t: {subject: s, text: '${env:SHORT}v'}}\n")
+        (change,) = json.loads(env.sesctl("plan", config, "--format", "json").stdout)["changes"]
+        assert (change["before"]["text"], change["after"]["text"]) == ("(sensitive)",) * 2
+        fields = [f for f in change["fields"] if f["path"] == "text"]
+        assert fields == [{"path": "text", "before": "(sensitive)", "after": "(sensitive)"}]
+        for fmt in ("text", "markdown"):
+            shown = env.sesctl("plan", config, "--format", fmt).stdout
+            assert 'text: "(sensitive)" → "(sensitive)"' in shown, fmt
+            assert "old-secret-text" not in shown and f'"{value}v"' not in shown, fmt
+        env.ses().delete_email_template(TemplateName="t")
+
+
+def test_a_secret_inside_a_list_masks_the_value_it_replaces(env: Env) -> None:
+    dimension = (
+        "HEAD_PLACEHOLDER"
+        "configuration_sets:\n  cs:\n    event_destinations:\n      d:\n"
+        "        matching_event_types: [OPEN]\n        cloud_watch_destination:\n"
+        "          dimension_configurations:\n"
+        "            - {dimension_name: c, dimension_value_source: MESSAGE_TAG, "
+        "default_dimension_value: 'V'}\n"
+    ).replace("HEAD_PLACEHOLDER", HEAD)
+    assert (
+        env.sesctl(
+            "apply", env.write(dimension.replace("'V'", "previous-value")), "--auto-approve"
+        ).exit_code
+        == 0
+    )
+    env.monkeypatch.setenv("DIMENSION", "next-value")
+    config = env.write(dimension.replace("'V'", "'${env:DIMENSION}'"))
+    for fmt in ("text", "json", "markdown"):
+        shown = env.sesctl("plan", config, "--format", fmt).stdout
+        assert "previous-value" not in shown and "next-value" not in shown, fmt
+
+
+def test_a_file_secret_stays_inside_the_config_directory(env: Env) -> None:
+    env.monkeypatch.setenv("SESCTL_CANARY", CANARY)
+    outside = env.tmp.parent / f"{env.tmp.name}-outside.txt"
+    outside.write_text(CANARY)
+    (env.tmp / "link.txt").symlink_to(outside)
+    for reference in ("/proc/self/environ", f"../{outside.name}", "link.txt"):
+        config = env.write(
+            HEAD + f"templates: {{t: {{subject: s, text: '${{file:{reference}}}'}}}}\n"
+        )
+        result = env.sesctl("plan", config)
+        assert result.exit_code == 1 and "outside the config's directory" in result.stderr
+        assert CANARY not in outputs(result)

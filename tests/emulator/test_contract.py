@@ -350,15 +350,19 @@ def test_new_configuration_set_has_ses_defaults(clients: tuple[Any, Any]) -> Non
 def test_state_survives_a_restart_with_a_state_file(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from moto.core.base_backend import BackendDict
+
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    state = tmp_path / "state.pickle"
+    state = tmp_path / "state.json"
     first = Emulator(port=0, state_file=state).start()
     urllib.request.urlopen(urllib.request.Request(f"{first.url}/_sesctl/reset", method="POST"))
     boto3.client("sesv2", endpoint_url=first.url, region_name="us-east-1").create_email_template(
         TemplateName="kept", TemplateContent={"Subject": "s"}
     )
     first.stop()
+    assert json.loads(state.read_text())["format"] == "sesctl-emulator-state"
+    BackendDict.reset()  # the process's backends are shared: the file alone must bring it back
     second = Emulator(port=0, state_file=state).start()
     try:
         ses = boto3.client("sesv2", endpoint_url=second.url, region_name="us-east-1")

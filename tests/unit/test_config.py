@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,8 +121,135 @@ def test_template_files_are_read_relative_to_the_config(tmp_path: Path) -> None:
 def test_unreadable_template_file(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "templates:\n  w: {subject: Hi, html_file: missing.html}\n")
     assert error_of(path) == (
-        f"{path}:8:31: templates.w.html_file: cannot read missing.html: No such file or directory"
+        f"{path}:8:31: templates.w.html_file: cannot read missing.html: file not found"
     )
+
+
+SECRET = "AKIA-CANARY-0123456789"
+SES_TEMPLATE_BYTES = 500 * 1024
+
+
+@contextmanager
+def feeding(fifo: Path, data: bytes) -> Iterator[None]:
+    """Give `data` to a reader that opens the FIFO, so a loader that should refuse it but opens
+    it anyway gets data (and the test fails) instead of blocking forever."""
+    stop = threading.Event()
+
+    def feed() -> None:
+        while not stop.is_set():
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # no reader yet
+                stop.wait(0.01)
+                continue
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            return
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A config directory (`repo/`) with a template inside and a secret file beside it."""
+    (tmp_path / "secret.txt").write_text(SECRET)
+    inside = tmp_path / "repo"
+    inside.mkdir()
+    (inside / "ok.html").write_text("<p>ok</p>")
+    (inside / "sub").mkdir()
+    return inside
+
+
+def template_at(repo: Path, relative: str) -> Path:
+    """A config whose template `w` takes its HTML from `relative` (written at line 8, col 31)."""
+    return write(
+        repo, GOOD + f"templates:\n  w: {{subject: Hi, html_file: {json.dumps(relative)}}}\n"
+    )
+
+
+def refusal(path: Path, relative: str) -> str:
+    return f"{path}:8:31: templates.w.html_file: cannot read {relative}: "
+
+
+@pytest.mark.parametrize(
+    ("relative", "link"),
+    [
+        ("/proc/self/environ", None),
+        ("../secret.txt", None),
+        ("sub/../../secret.txt", None),
+        ("{tmp}/secret.txt", None),
+        ("leak.html", "../secret.txt"),  # a symlink inside pointing outside
+        ("up/secret.txt", ".."),  # through a symlinked directory
+    ],
+)
+def test_a_template_file_must_resolve_inside_the_config_directory(
+    repo: Path, relative: str, link: str | None
+) -> None:
+    relative = relative.format(tmp=repo.parent)
+    if link is not None:
+        (repo / relative.split("/")[0]).symlink_to(link)
+    path = template_at(repo, relative)
+    message = error_of(path)
+    assert message == refusal(path, relative) + "it is outside the config's directory"
+    assert SECRET not in message
+
+
+def test_a_symlink_that_stays_inside_is_followed(repo: Path) -> None:
+    (repo / "sub" / "link.html").symlink_to("../ok.html")
+    assert load(template_at(repo, "sub/link.html")).model.templates["w"].html == "<p>ok</p>"
+
+
+def test_a_template_file_must_be_a_regular_file(repo: Path) -> None:
+    os.mkfifo(repo / "fifo.html")
+    path = template_at(repo, "fifo.html")
+    with feeding(repo / "fifo.html", b"<p>from a fifo</p>"):
+        assert error_of(path) == refusal(path, "fifo.html") + "it is not a regular file (a FIFO)"
+    path = template_at(repo, "sub")
+    assert error_of(path) == refusal(path, "sub") + "it is not a regular file (a directory)"
+
+
+def test_a_template_file_is_bounded_by_ses_template_size(repo: Path) -> None:
+    (repo / "big.html").write_text("x" * SES_TEMPLATE_BYTES)
+    assert len(load(template_at(repo, "big.html")).model.templates["w"].html or "") == 512_000
+    (repo / "big.html").write_text("x" * (SES_TEMPLATE_BYTES + 1))
+    path = template_at(repo, "big.html")
+    assert error_of(path) == refusal(path, "big.html") + (
+        "it is larger than 512,000 bytes (SES templates are at most 500 KB)"
+    )
+
+
+def test_a_template_file_that_is_not_utf8_says_where(repo: Path) -> None:
+    (repo / "bad.html").write_bytes("<p>\n  é \xff</p>".encode("latin-1"))
+    path = template_at(repo, "bad.html")
+    assert error_of(path) == refusal(path, "bad.html") + "not UTF-8 (byte 0xe9) at line 2, column 3"
+
+
+def test_a_nul_in_a_template_path_is_refused(repo: Path) -> None:
+    path = template_at(repo, "ok.html\0.txt")
+    assert error_of(path) == refusal(path, "ok.html\\x00.txt") + (
+        "the path contains a NUL character"
+    )
+
+
+def test_the_config_itself_must_be_a_regular_file_inside_its_directory(repo: Path) -> None:
+    (repo / "link.yaml").symlink_to(repo.parent / "secret.txt")
+    assert error_of(repo / "link.yaml") == f"{repo}/link.yaml: it is outside the config's directory"
+    os.mkfifo(repo / "fifo.yaml")
+    with feeding(repo / "fifo.yaml", GOOD.encode()):
+        assert error_of(repo / "fifo.yaml") == (
+            f"{repo}/fifo.yaml: it is not a regular file (a FIFO)"
+        )
+    assert error_of(repo / "sub") == f"{repo}/sub: it is not a regular file (a directory)"
+    (repo / "same.yaml").symlink_to("sub/../ok.html")  # inside: read (and found wanting)
+    assert error_of(repo / "same.yaml").startswith(f"{repo}/same.yaml:1:1: ")
 
 
 def test_policy_json_string_must_parse(tmp_path: Path) -> None:
