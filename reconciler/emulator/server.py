@@ -68,6 +68,7 @@ class Fault:
     remaining: int | None  # None: every call until cleared
     kind: str = "error"
     meanwhile: list[dict[str, Any]] = field(default_factory=list)
+    after: int = 0  # calls that pass untouched before the fault starts
 
 
 class Extensions:
@@ -165,6 +166,9 @@ class Extensions:
         fault = self.faults.get(operation)
         if fault is None:
             return None
+        if fault.after > 0:
+            fault.after -= 1
+            return None
         if fault.remaining is not None:
             fault.remaining -= 1
             if fault.remaining <= 0:
@@ -235,6 +239,7 @@ def _add_fault(ext: Extensions, rule: dict[str, Any]) -> dict[str, Any]:
         rule.get("count"),
         rule.get("kind", "error"),
         list(rule.get("meanwhile") or []),
+        int(rule.get("after") or 0),
     )
     return {}
 

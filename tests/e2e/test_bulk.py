@@ -151,13 +151,17 @@ def test_dry_run_checks_every_row_against_the_template(env: Env) -> None:
 
 def test_kill_9_mid_run_then_resume_sends_nobody_twice_and_loses_nobody(env: Env) -> None:
     setup(env)
+    rule = {"operation": "SendBulkEmail", "kind": "hold", "after": 6}  # 300 rows, then held
+    env.control("POST", "/_sesctl/faults", rule)
     command = cli_command(env, csv_file(env, 1000), "500")
     process = subprocess.Popen(command, env=environment(), stderr=subprocess.DEVNULL)
-    wait_for_messages(env, 300)
+    assert env.control("GET", "/_sesctl/held")["held"] >= 1
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    env.control("POST", "/_sesctl/release")  # the held calls land; their answers are lost
+    env.control("DELETE", "/_sesctl/faults")
     before = len(messages(env))
-    assert 0 < before < 1000
+    assert 300 <= before < 1000
 
     resumed = subprocess.run(
         [*command, "--results", "after.jsonl"], env=environment(), capture_output=True, text=True,
@@ -219,10 +223,10 @@ def test_unknown_batches_are_reported_and_resent_only_when_asked(env: Env) -> No
 
 def test_a_refused_call_stops_the_run_and_a_rerun_sends_what_was_not_sent(env: Env) -> None:
     setup(env)
+    rule = {"operation": "SendBulkEmail", "code": "MessageRejected", "status": 400}
+    env.control("POST", "/_sesctl/faults", {**rule, "message": "injected", "count": 1, "after": 1})
     command = [*cli_command(env, csv_file(env, 300), "100"), "--results", "o.jsonl"]
     process = subprocess.Popen(command, env=environment(), stderr=subprocess.PIPE, text=True)
-    wait_for_messages(env, 50)
-    env.fault("SendBulkEmail", "MessageRejected", 400, count=1)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 1
     assert "sending stopped: SendBulkEmail failed: MessageRejected: injected" in stderr
@@ -252,19 +256,16 @@ def cli_command(env: Env, path: Path, rate: str) -> list[str]:
     ]  # fmt: skip
 
 
-def wait_for_messages(env: Env, count: int) -> None:
-    deadline = time.monotonic() + 30
-    while len(messages(env)) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
 def test_ctrl_c_records_the_calls_on_the_wire_so_a_resume_has_no_unknown(env: Env) -> None:
+    """The first batches are held on the wire (no race with the sender): Ctrl-C, release."""
     setup(env)
+    env.control("POST", "/_sesctl/faults", {"operation": "SendBulkEmail", "kind": "hold"})
     command = cli_command(env, csv_file(env, 1000), "500")
     process = subprocess.Popen(command, env=environment(), stderr=subprocess.PIPE, text=True)
-    wait_for_messages(env, 200)
+    assert env.control("GET", "/_sesctl/held")["held"] >= 1
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=20)
+    env.control("POST", "/_sesctl/release")
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Interrupted: re-run the same command to resume." in stderr
     assert "Traceback" not in stderr

@@ -208,3 +208,31 @@ def test_plan_and_apply_check_templates_as_validate_does(
     for command in (("plan", config), ("apply", config, "--auto-approve")):
         assert_plain_error(env.sesctl(*command), f"{config}:4:", what)
     assert env.calls() == {}
+
+
+def test_a_create_another_stack_made_while_the_answer_was_lost_is_not_taken(env: Env) -> None:
+    """The first CreateEmailTemplate is cut before it lands; meanwhile stack `other` creates the
+    template; botocore's retry meets AlreadyExists. sesctl must not write onto their template."""
+    theirs = {"TemplateName": "t", "TemplateContent": {"Subject": "theirs", "Text": "theirs"}}
+    theirs["Tags"] = [{"Key": "sesctl:stack", "Value": "other"}]
+    rule = {"operation": "CreateEmailTemplate", "kind": "cut", "count": 1}
+    rule["meanwhile"] = [{"operation": "CreateEmailTemplate", "params": theirs}]
+    env.control("POST", "/_sesctl/faults", rule)
+    config = env.write(HEAD + "templates: {t: {subject: ours, text: ours}}\n")
+    assert_plain_error(
+        env.sesctl("apply", config, "--auto-approve"),
+        "CreateEmailTemplate: template/t already exists, made by stack 'other' while this "
+        "apply's first attempt went unanswered; not taking it over (plan again)",
+    )
+    content = env.ses().get_email_template(TemplateName="t")["TemplateContent"]
+    assert content == {"Subject": "theirs", "Text": "theirs"}
+
+
+def test_our_own_create_whose_answer_was_lost_is_claimed(env: Env) -> None:
+    env.control(
+        "POST", "/_sesctl/faults", {"operation": "CreateEmailTemplate", "kind": "lost", "count": 1}
+    )
+    config = env.write(HEAD + "templates: {t: {subject: ours, text: ours}}\n")
+    result = env.sesctl("apply", config, "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert env.sesctl("plan", config, "--detailed-exitcode").exit_code == 0
