@@ -1,8 +1,10 @@
 """Apply a plan: independent changes side by side, dependent ones in order.
 
-A change waits for the changes it needs: its parent's (a set's for its destinations, an
-identity's for its policies) and those of the kinds it depends on (DEPENDS_ON) that it names
-(the pool a set sends from, the set an identity uses). Deletes run after every other change,
+A change waits for the changes of the resources it names — the same references validate,
+plan and targets use (references.named): its parent's (a set's for its destinations, an
+identity's for its policies), the pool a set sends from, the set an identity uses. A value
+that only looks like a name (a tag equal to a set's name) names nothing. Deletes run after
+every other change,
 and a delete waits for the deletes of the kinds that depend on its own (identities are
 deleted before the sets they used). The client's per-operation rate limiter keeps each
 operation inside its quota, so running changes side by side overlaps operations that have
@@ -27,17 +29,11 @@ from typing import Any
 
 from .client import Sesv2
 from .errors import Interrupted, SesctlError
-from .plan import Change, Plan, owner_of, strings
-from .resources import BY_KIND, CHILD_APPLY
+from .plan import Change, Plan
+from .references import named
+from .resources import BY_KIND, CHILDREN, DEPENDS_ON
 
 WORKERS = 16
-DEPENDS_ON: dict[str, frozenset[str]] = {
-    "dedicated_ip": frozenset({"dedicated_ip_pool"}),
-    "configuration_set": frozenset({"dedicated_ip_pool"}),
-    "event_destination": frozenset({"configuration_set"}),
-    "identity": frozenset({"configuration_set"}),
-    "identity_policy": frozenset({"identity"}),
-}
 
 
 @dataclass
@@ -82,22 +78,13 @@ class _Stop(Exception):
 
 
 def _prerequisites(changes: list[Change]) -> list[set[int]]:
-    """For each change that is not a delete, the changes it waits for: its parent's, and
-    those of the kinds it depends on that it names (an identity's configuration set)."""
+    """For each change that is not a delete, the changes it waits for: those of the
+    resources it names (its parent's, its set's, its pool's) that this plan also changes."""
     index = {(c.kind, c.name): i for i, c in enumerate(changes) if c.action != "delete"}
-    needs: list[set[int]] = []
-    for change in changes:
-        wanted: set[int] = set()
-        if change.action != "delete":
-            parent = owner_of(change.kind, change.name)
-            if parent != (change.kind, change.name) and parent in index:
-                wanted.add(index[parent])
-            kinds = DEPENDS_ON.get(change.kind, frozenset())
-            wanted |= {
-                index[(k, t)] for t in strings(change.after) for k in kinds if (k, t) in index
-            }
-        needs.append(wanted)
-    return needs
+    return [
+        {index[a] for a in named(c) if a in index} if c.action != "delete" else set()
+        for c in changes
+    ]
 
 
 class _Schedule:
@@ -149,8 +136,8 @@ class _Schedule:
 
 
 def apply_one(client: Sesv2, change: Change) -> None:
-    if change.kind in CHILD_APPLY:
-        CHILD_APPLY[change.kind](client, change)
+    if change.kind in CHILDREN:
+        CHILDREN[change.kind][1].apply(client, change)
     else:
         BY_KIND[change.kind].apply(client, change)
 

@@ -250,9 +250,9 @@ _TORN_OUTCOME = re.compile(rb'"(\d+)": \{"status": "(sent|failed|retry)"')
 BOUND = {
     "recipients": "--recipients (the file's content)",
     "from": "--from",
-    "template": "--template",
+    "template_name": "--template",
     "default_data": "--default-data",
-    "configuration_set": "--configuration-set",
+    "configuration_set_name": "--configuration-set",
     "region": "the region",
 }
 

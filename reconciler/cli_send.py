@@ -221,9 +221,9 @@ def _binding(
     data = hashlib.sha256(json.dumps(default, sort_keys=True).encode()).hexdigest()
     message = {
         "from": o["sender"],
-        "template": o["template"],
+        "template_name": o["template"],
         "default_data": data,
-        "configuration_set": o["configuration_set"],
+        "configuration_set_name": o["configuration_set"],
         "region": region,
     }
     return {"recipients": {"sha256": sha256, "lines": lines}, "message": message}

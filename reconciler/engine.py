@@ -2,7 +2,9 @@
 
 Fetching runs concurrently across operations (the client's rate limiter keeps each operation
 inside its quota). Only what the diff needs is read: resources the file names that exist,
-and resources this stack owns; everything else is only listed, and reported as unmanaged.
+and resources this stack owns; everything else is only listed, and reported as unmanaged. A
+kind read as a whole section (`Kind.collection`: the suppression list) is read alongside.
+Nothing here names a kind: each declares what it is (resources/kind.py).
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 
 from . import ownership, verification
 from .client import Sesv2
-from .config import LoadedConfig, Reference, references
+from .config import LoadedConfig
 from .errors import SesctlError
-from .plan import STACK_TAG, Limits, Plan, Unmanaged
-from .resources import BY_KIND, KINDS, STREAMED
-from .resources.base import Context, Kind
+from .plan import STACK_TAG, Change, Limits, Plan, Unmanaged
+from .references import Reference, references
+from .resources import BY_KIND, KINDS
+from .resources.base import Context
+from .resources.kind import Kind
 
 FETCH_THREADS = 16
 
@@ -39,18 +43,17 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     refs = references(loaded)
     ctx = Context(config.stack, dict(config.tags), allow_takeover)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
-    with ThreadPoolExecutor(len(STREAMED)) as side:  # streamed kinds read alongside the rest
-        streamed = [
-            side.submit(kind.changes, client, section)
-            for kind in STREAMED
-            if (section := loaded.section(kind.section)) is not None
-        ]
-        live = fetch(client, loaded, managed)
+    collections = [k for k in managed if k.collection]
+    with ThreadPoolExecutor(max(1, len(collections))) as side:  # read alongside the rest
+        sections = [side.submit(_section_changes, k, client, loaded) for k in collections]
+        live = fetch(client, loaded, [k for k in managed if not k.collection])
         plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
         ctx.verified = verification.verified(client, (r.name for r in refs if r.verified))
-        for future in streamed:
+        for future in sections:
             plan.changes.extend(future.result())
     for kind in managed:
+        if kind.collection:
+            continue
         desired = entries(loaded, kind)
         found = live[kind.kind]
         for name in sorted(set(desired) | set(found.state)):
@@ -61,32 +64,33 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         plan.live.update({(kind.kind, name): state for name, state in found.state.items()})
     plan.sort()
     _check_references(refs, loaded, client, live)
-    problems = [
-        p
-        for k in managed
-        if hasattr(k, "preconditions")
-        for p in k.preconditions(client, plan.changes)
-    ]
+    problems = [p for k in managed for p in k.preconditions(client, plan.changes)]
     if problems:
         raise SesctlError("\n".join(problems))
     return plan
+
+
+def _section_changes(kind: Kind, client: Sesv2, loaded: LoadedConfig) -> list[Change]:
+    """A whole-section kind's changes: its live members read (lazily), then its pure diff."""
+    section = loaded.section(kind.section)
+    return kind.diff_section(section, kind.read_section(client, section))
 
 
 def count_existing(existing: dict[str, int], kind: Kind, found: Found) -> None:
     """How many managed resources of the kind (and of its child kinds) exist: guards judge
     the share of them a plan deletes or updates."""
     states = [state for state in found.state.values() if state is not None]
-    if states and not getattr(kind, "singleton", False):
+    if states and not kind.singleton:
         existing[kind.kind] = len(states)
-    for child, key in getattr(kind, "children", {}).items():
-        if count := sum(len(state.get(key) or {}) for state in states):
-            existing[child] = count
+    for child in kind.children:
+        if count := sum(len(state.get(child.key) or {}) for state in states):
+            existing[child.kind] = count
 
 
 def entries(loaded: LoadedConfig, kind: Kind) -> dict[str, Any]:
     """The file's entries of a kind by name; a singleton section is one entry."""
     section = loaded.section(kind.section)
-    if getattr(kind, "singleton", False):
+    if kind.singleton:
         return {} if section is None else {kind.kind: section}
     return section or {}
 
@@ -95,7 +99,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
     """List each kind, learn ownership, then read the resources the diff needs, concurrently."""
     stack = loaded.model.stack
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
-        taggable = any(not getattr(k, "singleton", False) for k in kinds)
+        taggable = any(k.arn_type for k in kinds)
         owners_future = pool.submit(ownership.fetch, client) if taggable else None
         listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
         owners = owners_future.result() if owners_future else None
@@ -107,7 +111,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
             found = Found(names)
             wanted[kind] = []
             for name in names:
-                owner = owners.owner(kind.arn_type, name) if owners else None
+                owner = owners.owner(kind.arn_type, name) if owners and kind.arn_type else None
                 found.owners[name] = owner
                 if name in desired or owner == stack or owners is None:
                     wanted[kind].append(name)
@@ -134,7 +138,7 @@ def _submit_reads(
     turn, so a slow kind does not hold back the others (each goes at its own pace)."""
     reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
     for kind, name in _round_robin([[(k, n) for n in names] for k, names in wanted.items()]):
-        tags = owners.tags.get((kind.arn_type, name)) if owners else None
+        tags = owners.tags.get((kind.arn_type, name)) if owners and kind.arn_type else None
         reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
     return reads
 
@@ -143,35 +147,6 @@ def _round_robin(lists: list[list[Any]]) -> Iterator[Any]:
     """One item of each list in turn."""
     for row in zip_longest(*lists):
         yield from (item for item in row if item is not None)
-
-
-def read_states(
-    client: Sesv2, addresses: set[tuple[str, str]]
-) -> dict[tuple[str, str], dict[str, Any] | None]:
-    """The live state of some resources, read as `fetch` reads them (None: does not exist).
-
-    A kind that reads many at once (the suppression list, streamed) gets them in one go.
-    """
-    by_kind: dict[str, set[str]] = {}
-    for kind, name in addresses:
-        by_kind.setdefault(kind, set()).add(name)
-    taggable = any(
-        BY_KIND[k] in KINDS and not getattr(BY_KIND[k], "singleton", False) for k in by_kind
-    )
-    states: dict[tuple[str, str], dict[str, Any] | None] = {}
-    wanted: dict[Kind, list[str]] = {}
-    for kind_name, names in by_kind.items():
-        kind = BY_KIND[kind_name]
-        if hasattr(kind, "read_many"):
-            many = kind.read_many(client, names)
-            states.update({(kind_name, name): state for name, state in many.items()})
-        else:
-            wanted[kind] = sorted(names)
-    with ThreadPoolExecutor(FETCH_THREADS) as pool:
-        owners = ownership.fetch(client) if taggable else None
-        reads = _submit_reads(pool, client, owners, wanted)
-        states.update({address: future.result() for address, future in reads.items()})
-    return states
 
 
 def _check_references(

@@ -74,7 +74,7 @@ class Verdict:
 def judge(plan: Plan, flags: frozenset[str] = frozenset()) -> Verdict:
     """Every guard the plan trips, judged under `flags`."""
     return Verdict(
-        [*_protected(plan), *_identity_deletions(plan), *_too_much(plan), *_pruning(plan)],
+        [*_protected(plan), *_deletions(plan), *_too_much(plan), *_pruning(plan)],
         flags,
     )
 
@@ -99,21 +99,25 @@ def _protected(plan: Plan) -> list[Refusal]:
     return out
 
 
-def _identity_deletions(plan: Plan) -> list[Refusal]:
-    doomed = tuple(c.address for c in plan.changes if c.kind == "identity" and c.action == "delete")
-    if not doomed:
-        return []
-    names = ", ".join(a.split(" ", 1)[1] for a in doomed[:3])
-    if len(doomed) > 3:
-        names += f" and {len(doomed) - 3} more"
-    return [
-        Refusal(
-            "identity deletion",
-            f"deleting identity {names} loses its verification and DKIM keys (DNS work to undo)",
-            doomed,
-            ALLOW_IDENTITY_DELETION,
+def _deletions(plan: Plan) -> list[Refusal]:
+    """Deletes of a kind whose every delete needs a flag (identities: DNS work to undo)."""
+    from .resources import KINDS  # the kinds (and pydantic) load only when a plan is judged
+
+    out = []
+    for kind in KINDS:
+        if kind.deletion_flag is None:
+            continue
+        doomed = tuple(
+            c.address for c in plan.changes if c.kind == kind.kind and c.action == "delete"
         )
-    ]
+        if not doomed:
+            continue
+        names = ", ".join(a.split(" ", 1)[1] for a in doomed[:3])
+        if len(doomed) > 3:
+            names += f" and {len(doomed) - 3} more"
+        message = f"deleting {kind.words} {names} {kind.deletion_reason}"
+        out.append(Refusal(f"{kind.words} deletion", message, doomed, kind.deletion_flag))
+    return out
 
 
 def _adoption_only(change: Change) -> bool:
@@ -154,16 +158,22 @@ def _too_much(plan: Plan) -> list[Refusal]:
 
 
 def _pruning(plan: Plan) -> list[Refusal]:
-    pruned = [c for c in plan.changes if c.kind == "suppression" and c.action == "delete"]
+    """More deletes than `guards.max_suppressions_pruned` of a kind whose deletes are prunes
+    (the suppression list: entries SES added itself, which no tag marks as this stack's)."""
+    from .resources import KINDS
+
+    out = []
     limit = plan.limits.max_suppressions_pruned
-    if len(pruned) <= limit:
-        return []
-    return [
-        Refusal(
-            "suppression prune",
-            f"suppressions.prune would remove {len(pruned)} entries "
-            f"(more than {limit}, guards.max_suppressions_pruned)",
-            tuple(c.address for c in pruned),
-            FORCE,
-        )
-    ]
+    for kind in KINDS:
+        pruned = [c for c in plan.changes if c.kind == kind.kind and c.action == "delete"]
+        if kind.prune_limited and len(pruned) > limit:
+            out.append(
+                Refusal(
+                    f"{kind.words} prune",
+                    f"{kind.section}.prune would remove {len(pruned)} entries "
+                    f"(more than {limit}, guards.max_suppressions_pruned)",
+                    tuple(c.address for c in pruned),
+                    FORCE,
+                )
+            )
+    return out

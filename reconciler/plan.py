@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Literal
 
 Action = Literal["create", "update", "delete", "replace"]
@@ -14,28 +15,29 @@ FORMAT_VERSION = 1
 STACK_TAG = "sesctl:stack"
 PROTECT_TAG = "sesctl:protect"
 
-# Apply order (DESIGN §6): account, pools, IPs, sets, destinations, identities, policies, templates,
-# contact lists, suppressions; deletes run in reverse.
-KIND_ORDER = {
-    "account": 5,
-    "dedicated_ip_pool": 10,
-    "dedicated_ip": 15,
-    "configuration_set": 20,
-    "event_destination": 30,
-    "identity": 40,
-    "identity_policy": 50,
-    "template": 60,
-    "contact_list": 70,
-    "suppression": 80,
-}
+# Each kind's place in apply (deletes run in reverse) and, for a kind that lives inside another
+# (`set/destination`), its parent. Kinds register themselves (resources/__init__.py): this
+# module names none, so a plan can be built, sorted and saved before any kind is known.
+KIND_ORDER: dict[str, int] = {}
+PARENT: dict[str, str] = {}
 
 
-# Kinds that live inside another: a change to one depends on its parent's live state.
-PARENT = {"event_destination": "configuration_set", "identity_policy": "identity"}
+def register_kind(kind: str, order: int, parent: str | None = None) -> None:
+    KIND_ORDER[kind] = order
+    if parent is not None:
+        PARENT[kind] = parent
+
+
+def kind_order() -> dict[str, int]:
+    """Every registered kind's place in apply (importing the kinds registers them)."""
+    if not KIND_ORDER:
+        import_module("reconciler.resources")
+    return KIND_ORDER
 
 
 def owner_of(kind: str, name: str) -> tuple[str, str]:
     """The top-level resource a change belongs to: its parent for `set/destination`."""
+    kind_order()
     if kind in PARENT:
         return PARENT[kind], name.split("/", 1)[0]
     return kind, name
@@ -99,7 +101,7 @@ class Change:
 
     @property
     def order(self) -> tuple[int, int, str]:
-        rank = KIND_ORDER.get(self.kind, 99)
+        rank = kind_order().get(self.kind, 99)
         # Deletes run after everything else, in reverse dependency order.
         return (1, -rank, self.name) if self.action == "delete" else (0, rank, self.name)
 
@@ -170,7 +172,7 @@ class Plan:
     def sort(self) -> None:
         """Changes in apply order; unmanaged resources by kind, then name."""
         self.changes.sort(key=lambda c: c.order)
-        self.unmanaged.sort(key=lambda u: (KIND_ORDER.get(u.kind, 99), u.name))
+        self.unmanaged.sort(key=lambda u: (kind_order().get(u.kind, 99), u.name))
 
     @property
     def has_changes(self) -> bool:
@@ -189,7 +191,7 @@ class Plan:
         for change in self.changes:
             row = table.setdefault(change.kind, dict.fromkeys(ACTIONS, 0))
             row[change.action] += 1
-        return dict(sorted(table.items(), key=lambda kv: KIND_ORDER.get(kv[0], 99)))
+        return dict(sorted(table.items(), key=lambda kv: kind_order().get(kv[0], 99)))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import Config
-from .plan import ACTIONS, FORMAT_VERSION, KIND_ORDER
+from .plan import ACTIONS, FORMAT_VERSION, kind_order
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -48,7 +48,7 @@ def plan_schema() -> dict[str, Any]:
                     "additionalProperties": False,
                     "properties": {
                         "action": {"enum": list(ACTIONS)},
-                        "kind": {"enum": list(KIND_ORDER)},
+                        "kind": {"enum": list(kind_order())},
                         "name": {
                             "type": "string",
                             "description": "event destinations: <set>/<destination>; "

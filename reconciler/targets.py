@@ -11,22 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .config import Reference
 from .errors import SesctlError
-from .plan import KIND_ORDER, Plan, owner_of
+from .plan import Plan, owner_of
+from .references import Reference
+from .resources import BY_KIND, CHILDREN
 
 Address = tuple[str, str]
 
 
 def parse(target: str) -> Address:
-    """`identity/example.com` → (identity, example.com); `account` alone names the singleton."""
+    """`identity/example.com` → (identity, example.com); a singleton kind alone names itself
+    (`account`)."""
     kind, _, name = target.partition("/")
-    if kind not in KIND_ORDER:
-        kinds = ", ".join(sorted(KIND_ORDER))
+    if kind not in BY_KIND and kind not in CHILDREN:
+        kinds = ", ".join(sorted([*BY_KIND, *CHILDREN]))
         raise SesctlError(f"--target {target}: unknown kind {kind!r} (one of: {kinds})")
-    if not name and kind != "account":
+    singleton = kind in BY_KIND and BY_KIND[kind].singleton
+    if not name and not singleton:
         raise SesctlError(f"--target {target}: name the resource as {kind}/NAME")
-    return kind, name or "account"
+    return kind, name or kind
 
 
 def wanted(targets: Iterable[Address], references: list[Reference]) -> set[Address]:

@@ -1,45 +1,24 @@
-"""Offline template checks for `sesctl validate`: Handlebars syntax and a test_data render.
-
-SES drops a message whose template uses a variable its data lacks (a RENDERING_FAILURE
-event); rendering each template with its `test_data` catches that before it ships. Names SES
-fills in itself (`{{amazonSESUnsubscribeUrl}}`, substituted when a send carries
-ListManagementOptions) are given a stand-in value, so test_data need not hold them.
-"""
+"""Offline checks beyond the schema, which validate, plan and apply all run first: each kind
+reports what SES would refuse or fail to render (`Kind.problems`), all at once."""
 
 from __future__ import annotations
 
 from .config import LoadedConfig
-from .handlebars import SES_SUPPLIED, MissingVariableError, TemplateSyntaxError, parse, render
-
-PARTS = ("subject", "html", "text")
-SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")  # stand-ins
+from .resources import KINDS
 
 
 def check_templates(loaded: LoadedConfig) -> list[str]:
-    """One message per broken template part, naming the file position of the part."""
-    problems: list[str] = []
-    for name, template in (loaded.model.templates or {}).items():
-        for part in PARTS:
-            source = getattr(template, part)
-            if source is None:
-                continue
-            key = part if getattr(template, f"{part}_file") is None else f"{part}_file"
-            where = f"{loaded.mark('templates', name, key)}: templates.{name}.{key}"
-            try:
-                parsed = parse(source)
-            except TemplateSyntaxError as exc:
-                problems.append(
-                    f"{where}: template line {exc.line}, column {exc.column}: {exc.message}"
-                )
-                continue
-            if template.test_data is None:
-                continue
-            try:
-                render(parsed, template.test_data, supplied=SUPPLIED)
-            except MissingVariableError as exc:
-                problems.append(
-                    f"{where}: uses {{{{{exc.path}}}}} (template line {exc.line}, column "
-                    f"{exc.column}) but test_data has no {exc.path!r}: SES would drop the mail "
-                    "with a rendering failure"
-                )
-    return problems
+    """Every offline problem of the file, each naming its file position."""
+    return [problem for kind in KINDS for problem in kind.problems(loaded)]
+
+
+def summary(loaded: LoadedConfig) -> str:
+    """What the file manages, counted: `identities 2, configuration sets 1` (sections left out
+    are not managed; the singleton account is not counted)."""
+    return ", ".join(
+        f"{kind.section.replace('_', ' ')} {len(entries)}"
+        for kind in KINDS
+        if not kind.singleton
+        and not kind.collection
+        and (entries := loaded.section(kind.section)) is not None
+    )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .client import Sesv2
-from .config import LoadedConfig, load, references
+from .config import LoadedConfig, load
 from .engine import make_plan
 from .plan import Plan
+from .references import references
 from .targets import parse, select
 
 

@@ -1,17 +1,20 @@
-"""Resource kinds: one module per SES v2 kind, listed here in apply order."""
+"""Resource kinds: one module per SES v2 kind. KINDS is the one place that lists them.
+
+Everything else derives from it — the apply order and the parents of child kinds (registered
+with the plan), what each kind depends on, the file's sections, the plan schema's kind names,
+the target parser, import. Adding a kind is a model class, a module here, and a line below.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from . import event_destinations, identity_policies
+from ..plan import register_kind
 from .account import AccountSettings
-from .base import Kind
 from .configuration_sets import ConfigurationSets
 from .contact_lists import ContactLists
 from .dedicated_ip_pools import DedicatedIpPools
 from .dedicated_ips import DedicatedIps
 from .identities import Identities
+from .kind import Child, Kind
 from .suppressions import SuppressionList
 from .templates import Templates
 
@@ -23,13 +26,30 @@ KINDS: tuple[Kind, ...] = (
     Identities(),
     Templates(),
     ContactLists(),
+    SuppressionList(),
 )
-# Kinds too large to list and read one by one: they compute their changes while streaming.
-STREAMED: tuple[Any, ...] = (SuppressionList(),)
-BY_KIND: dict[str, Any] = {k.kind: k for k in (*KINDS, *STREAMED)}
 
-# Kinds that live inside another and are applied by their own module.
-CHILD_APPLY = {
-    event_destinations.KIND: event_destinations.apply,
-    identity_policies.KIND: identity_policies.apply,
+BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
+BY_SECTION: dict[str, Kind] = {k.section: k for k in KINDS}
+# child kind → (its parent kind, its declaration)
+CHILDREN: dict[str, tuple[Kind, Child]] = {c.kind: (k, c) for k in KINDS for c in k.children}
+# kind → the kinds whose resources its own may name (a child names its parent): creates wait
+# for theirs, deletes go before theirs. A name SES needs verified is no order of apply: what
+# names it waits for the verification (a later run), not for a change of this one.
+DEPENDS_ON: dict[str, frozenset[str]] = {
+    **{k.kind: frozenset(r.kind for r in k.refers if not r.verified) for k in KINDS},
+    **{child: frozenset({parent.kind}) for child, (parent, _) in CHILDREN.items()},
 }
+
+
+def words(kind: str) -> str:
+    """A kind (or child kind) as a message says it."""
+    if kind in CHILDREN:
+        return CHILDREN[kind][1].label or kind.replace("_", " ")
+    return BY_KIND[kind].words
+
+
+for _kind in KINDS:
+    register_kind(_kind.kind, _kind.order)
+    for _child in _kind.children:
+        register_kind(_child.kind, _child.order, _kind.kind)

@@ -18,6 +18,7 @@ from ..client import Sesv2
 from ..models import Account
 from ..plan import Change
 from .base import Context, field_changes, from_api, managed, overlay, to_api, update_or_nothing
+from .kind import Kind
 
 KIND = "account"
 NAME = "account"
@@ -30,11 +31,13 @@ DETAILS_API = {
 }
 
 
-class AccountSettings:
+class AccountSettings(Kind):
     section = "account"
     kind = KIND
-    arn_type = "account"
+    order = 5
+    model = Account
     singleton = True
+    comment = "account-level settings: only the fields listed are managed"
 
     def list_names(self, client: Sesv2) -> list[str]:
         return [NAME]

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from ..client import Sesv2
 from ..models import (
+    BUILT_IN_POOLS,
     ArchivingOptions,
     ConfigurationSet,
     DeliveryOptions,
@@ -48,6 +49,7 @@ from .base import (
     tags_to_api,
     to_api,
 )
+from .kind import Child, Kind, Refers, clean
 
 KIND = "configuration_set"
 
@@ -86,12 +88,31 @@ def _group_params(group: str, value: dict[str, Any] | None) -> dict[str, Any]:
     return {"VdmOptions": params} if group == "vdm_options" else params
 
 
-class ConfigurationSets:
+class ConfigurationSets(Kind):
     section = "configuration_sets"
     kind = KIND
     arn_type = "configuration-set"
-    # child kind → the key of the state that holds its members
-    children = {event_destinations.KIND: "event_destinations"}
+    order = 20
+    model = ConfigurationSet
+    comment = "configuration sets, their option groups and event destinations"
+    children = (
+        Child(
+            event_destinations.KIND, "event_destinations", 30, event_destinations.apply,
+            "event destination",
+        ),
+    )  # fmt: skip
+    refers = (
+        Refers(
+            ("delivery_options", "sending_pool_name"), "dedicated_ip_pool", exempt=BUILT_IN_POOLS
+        ),
+        Refers(("tracking_options", "custom_redirect_domain"), "identity", verified=True),
+    )
+
+    def imported(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        """Its destinations are listed even when there are none: authoritative, as written."""
+        data = super().imported(name, state)
+        data["event_destinations"] = clean(state.get("event_destinations") or {})
+        return data
 
     def list_names(self, client: Sesv2) -> list[str]:
         return list(client.pages("ListConfigurationSets", "ConfigurationSets", PageSize=1000))

@@ -24,6 +24,7 @@ from .base import (
     tags_from_api,
     tags_to_api,
 )
+from .kind import Kind
 
 KIND = "contact_list"
 
@@ -53,10 +54,13 @@ def _topics_to_api(topics: dict[str, dict[str, Any]] | None) -> list[dict[str, A
     return result
 
 
-class ContactLists:
+class ContactLists(Kind):
     section = "contact_lists"
     kind = KIND
     arn_type = "contact-list"
+    order = 70
+    model = ContactList
+    comment = "contact lists and their topics"
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListContactLists", "ContactLists")

@@ -24,15 +24,20 @@ from .base import (
     tags_from_api,
     tags_to_api,
 )
+from .kind import Kind
 
 KIND = "dedicated_ip_pool"
 REPLACE_REASON = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
 
 
-class DedicatedIpPools:
+class DedicatedIpPools(Kind):
     section = "dedicated_ip_pools"
     kind = KIND
     arn_type = "dedicated-ip-pool"
+    order = 10
+    model = DedicatedIpPool
+    label = "dedicated IP pool"
+    comment = "dedicated IP pools"
 
     def list_names(self, client: Sesv2) -> list[str]:
         return list(client.pages("ListDedicatedIpPools", "DedicatedIpPools"))

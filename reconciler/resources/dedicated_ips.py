@@ -7,22 +7,42 @@ An IP in no pool of the account's own is in SES's `ses-default-dedicated-pool`, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
-from ..errors import SesctlError
-from ..models import DedicatedIp
+from ..errors import ConfigError, SesctlError
+from ..models import BUILT_IN_POOLS, DedicatedIp
 from ..plan import Change
 from .base import Context, managed, overlay, read_or_none, update_or_nothing
+from .kind import Kind, Refers
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 KIND = "dedicated_ip"
 DEFAULT_POOL = "ses-default-dedicated-pool"
 
 
-class DedicatedIps:
+class DedicatedIps(Kind):
     section = "dedicated_ips"
     kind = KIND
-    arn_type = "dedicated-ip"
+    order = 15
+    model = DedicatedIp
+    label = "dedicated IP"
+    comment = "leased dedicated IPs: the pool each sends from, and warm-up"
+    refers = (Refers(("pool",), "dedicated_ip_pool", exempt=BUILT_IN_POOLS),)
+
+    def check(self, loaded: LoadedConfig) -> None:
+        """SES chooses a MANAGED pool's IPs itself: a leased IP cannot be placed in one."""
+        pools = loaded.section("dedicated_ip_pools") or {}
+        for ip, placement in (loaded.section(self.section) or {}).items():
+            pool = pools.get(placement.pool or "")
+            if pool is not None and pool.scaling_mode == "MANAGED":
+                where = loaded.value_mark(self.section, ip, "pool")
+                raise ConfigError(
+                    f"{where}: {self.section}.{ip}.pool: {placement.pool} is a MANAGED pool, "
+                    "whose IPs SES chooses itself; place leased IPs in a STANDARD pool"
+                )
 
     def list_names(self, client: Sesv2) -> list[str]:
         return [item["Ip"] for item in client.pages("GetDedicatedIps", "DedicatedIps")]

@@ -12,14 +12,18 @@ an update of that tag, which apply turns into a new PutEmailIdentityDkimSigningA
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
-from ..errors import ApiError, SesctlError
+from ..errors import ApiError, ConfigError, SesctlError
 from ..models import Identity
 from ..plan import Change
+from ..secrets import REFERENCE, SECRETS, Secret
 from . import identity_policies
 from .base import (
     Context,
@@ -36,18 +40,64 @@ from .base import (
     tags_to_api,
     to_api,
 )
+from .kind import Child, Kind, Refers
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 WriteOnly = dict[str, str]
 KIND = "identity"
 KEY_TAG = "sesctl:dkim-key-sha256"
+# Sending authorization policies are at most 4 KB ("Sending authorization policy anatomy").
+MAX_POLICY_BYTES = 4096
 
 
-class Identities:
+class Identities(Kind):
     section = "identities"
     kind = KIND
     arn_type = "identity"  # arn:aws:ses:<region>:<account>:identity/<name>
-    # child kind → the key of the state that holds its members
-    children = {identity_policies.KIND: "policies"}
+    order = 40
+    model = Identity
+    comment = "identities: DKIM, MAIL FROM, feedback forwarding, default set, policies"
+    children = (
+        Child(identity_policies.KIND, "policies", 50, identity_policies.apply, "identity policy"),
+    )
+    refers = (Refers(("configuration_set_name",), "configuration_set"),)
+    deletion_flag = "--allow-identity-deletion"
+    deletion_reason = "loses its verification and DKIM keys (DNS work to undo)"
+
+    def check(self, loaded: LoadedConfig) -> None:
+        """What SES refuses of an identity, with file:line; policies given as JSON become
+        mappings; a BYODKIM key is typed secret even when written in the file."""
+        for name, identity in (loaded.section(self.section) or {}).items():
+            _check_attributes(loaded, name, identity)
+            _parse_policies(loaded, name, identity)
+
+    def tag_stamps(self, entry: Any) -> int:
+        """Protection, and a BYODKIM identity's key fingerprint."""
+        signing = entry.dkim_signing_attributes
+        return super().tag_stamps(entry) + int(bool(signing and signing.byodkim))
+
+    def imported(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        """Easy DKIM as its key length or origin, BYODKIM as a selector and a key reference
+        (SES never returns a private key); no DKIM settings on an address."""
+        data = dict(state)
+        signing = data.pop("dkim_signing_attributes", None) or {}
+        origin = signing.get("domain_signing_attributes_origin", "AWS_SES")
+        if "@" in name:
+            data.pop("dkim_signing_enabled", None)
+        elif origin == "EXTERNAL":
+            variable = "BYODKIM_KEY_" + re.sub(r"\W", "_", name).upper()
+            data["dkim_signing_attributes"] = {
+                "domain_signing_selector": signing.get("domain_signing_selector"),
+                "domain_signing_private_key": f"${{env:{variable}}}",
+            }
+        elif origin != "AWS_SES":
+            data["dkim_signing_attributes"] = {"domain_signing_attributes_origin": origin}
+        elif signing.get("next_signing_key_length"):
+            length = signing["next_signing_key_length"]
+            data["dkim_signing_attributes"] = {"next_signing_key_length": length}
+        return super().imported(name, data)
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListEmailIdentities", "EmailIdentities", PageSize=1000)
@@ -179,6 +229,87 @@ def _gone_or(client: Sesv2, name: str, error: ApiError) -> SesctlError:
     return SesctlError(
         f"identity {name} no longer exists (deleted since the plan was made); run plan again"
     )
+
+
+def _check_attributes(loaded: LoadedConfig, name: str, identity: Identity) -> None:
+    """DKIM settings belong to domains; a MAIL FROM domain lies under the identity's; a BYODKIM
+    key SES cannot use is refused (SES would take it and never verify)."""
+    signing = identity.dkim_signing_attributes
+    key = signing.domain_signing_private_key if signing else None
+    if signing is not None and key:
+        SECRETS.add(key)  # write-only: never printed, even written in the file itself
+        signing.__dict__["domain_signing_private_key"] = Secret(key)
+    for field in ("dkim_signing_attributes", "dkim_signing_enabled"):
+        if "@" in name and field in identity.model_fields_set:
+            raise ConfigError(
+                f"{loaded.mark('identities', name, field)}: identities.{name}.{field}: "
+                "DKIM settings belong to domain identities (an address signs with its domain's)"
+            )
+    mail_from = identity.mail_from_attributes
+    parent = name.rpartition("@")[2].lower()
+    if mail_from and not mail_from.mail_from_domain.lower().endswith(f".{parent}"):
+        path = ("identities", name, "mail_from_attributes", "mail_from_domain")
+        raise ConfigError(
+            f"{loaded.value_mark(*path)}: {'.'.join(path)}: SES takes a MAIL FROM domain only "
+            f"under the identity's domain ({mail_from.mail_from_domain} is not under {parent})"
+        )
+    if key is not None and not REFERENCE.search(key) and (problem := byodkim_problem(key)):
+        path = ("identities", name, "dkim_signing_attributes", "domain_signing_private_key")
+        raise ConfigError(f"{loaded.value_mark(*path)}: {'.'.join(path)}: {problem}")
+
+
+def byodkim_problem(key: str) -> str | None:
+    """Why SES cannot sign with this BYODKIM key, or None. SES wants a 1024- to 2048-bit RSA
+    key, PKCS #1 or #8, as one line of base64 without the PEM lines (API reference,
+    DkimSigningAttributes; developer guide, "Provide your own DKIM authentication token").
+    The message never holds the key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    if "-----" in key:
+        return "give the key as base64 without its PEM header and footer lines"
+    if not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", key):
+        return "the key must be one line of base64 (remove line breaks and spaces)"
+    try:
+        parsed = load_der_private_key(base64.b64decode(key), password=None)
+    except (ValueError, TypeError):
+        return "the key is not a base64 DER RSA private key (PKCS #1 or PKCS #8)"
+    if not isinstance(parsed, rsa.RSAPrivateKey) or not 1024 <= parsed.key_size <= 2048:
+        return "SES signs with 1024- to 2048-bit RSA keys only"
+    return None
+
+
+def _parse_policies(loaded: LoadedConfig, name: str, identity: Identity) -> None:
+    """Policies may be YAML mappings or JSON strings; both become mappings of at most 4 KB.
+    A policy written as a secret keeps every string of it secret."""
+    for policy, document in (identity.policies or {}).items():
+        where = ("identities", name, "policies", policy)
+        if not isinstance(document, dict):
+            try:
+                parsed = json.loads(document)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(
+                    f"{loaded.value_mark(*where)}: {'.'.join(where)}: not valid JSON: {exc.msg}"
+                ) from None
+            if not isinstance(parsed, dict):
+                raise ConfigError(f"{loaded.mark(*where)}: a policy must be a JSON object")
+            document = _as_secrets(parsed) if isinstance(document, Secret) else parsed
+            identity.policies[policy] = document  # type: ignore[index]
+        size = len(json.dumps(document, separators=(",", ":")).encode())
+        if size > MAX_POLICY_BYTES:
+            raise ConfigError(
+                f"{loaded.mark(*where)}: {'.'.join(where)}: {size} bytes as JSON: SES allows "
+                "policies of at most 4 KB"
+            )
+
+
+def _as_secrets(document: Any) -> Any:
+    """Every string of a document parsed from a secret, itself a Secret."""
+    if isinstance(document, dict):
+        return {k: _as_secrets(v) for k, v in document.items()}
+    if isinstance(document, list):
+        return [_as_secrets(v) for v in document]
+    return Secret(document) if isinstance(document, str) else document
 
 
 def fingerprint(private_key: str) -> str:

@@ -2,20 +2,21 @@
 
 Entries carry no tags, so nothing marks them as this stack's: with `prune: false` (the default)
 entries SES added by itself are never deleted; `prune: true` deletes every unlisted entry.
-The list can hold hundreds of thousands of entries, so it is never loaded whole: a short file
-reads its own addresses one by one, and a long file or a pruning one streams the list page by
-page, keeping only the entries that lead to a change.
+The list can hold hundreds of thousands of entries, so it is read as a whole section, not
+listed and read one by one: a short file reads its own addresses, a long or pruning one
+streams the list page by page and keeps only what its diff needs. The diff is pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..client import Sesv2
 from ..models import Suppressions
 from ..plan import Change
 from .base import field_changes, read_or_none
+from .kind import Kind
 
 KIND = "suppression"
 PAGE_SIZE = 1000
@@ -23,34 +24,45 @@ PAGE_SIZE = 1000
 PER_ADDRESS_LIMIT = 100
 
 
-class SuppressionList:
+class SuppressionList(Kind):
     section = "suppressions"
     kind = KIND
-    arn_type = "suppression"
+    order = 80
+    model = Suppressions
+    label = "suppression"
+    comment = "the account-level suppression list (prune: false never deletes entries)"
+    collection = True
+    prune_limited = True
 
-    def changes(self, client: Sesv2, model: Suppressions) -> list[Change]:
-        """The plan's changes for the list; never holds more than one page of it."""
-        wanted = dict(model.addresses)
+    def read_section(self, client: Sesv2, section: Suppressions) -> Iterator[tuple[str, str]]:
+        """The live entries the diff needs, as (address, reason), lazily: the file's own
+        addresses, or — for a long or pruning file — the whole list streamed page by page."""
+        wanted = set(section.addresses)
+        if section.prune or len(wanted) > PER_ADDRESS_LIMIT:
+            return _stream(client)
+        found = self.read_many(client, wanted)
+        return ((address, e["reason"]) for address, e in found.items() if e is not None)
+
+    def diff_section(self, section: Suppressions, live: Iterable[tuple[str, str]]) -> list[Change]:
+        """Pure: create or update what the file lists; with `prune`, delete every other entry.
+        Holds only the entries that lead to a change, however long the live list."""
+        wanted = section.addresses
         found: dict[str, str] = {}
         changes: list[Change] = []
-        if model.prune or len(wanted) > PER_ADDRESS_LIMIT:
-            for address, reason in _stream(client):
-                if address in wanted:
-                    found[address] = reason
-                elif model.prune:
-                    changes.append(Change("delete", KIND, address, before={"reason": reason}))
-        else:
-            for address in wanted:
-                entry = self.read(client, address, None)
-                if entry is not None:
-                    found[address] = entry["reason"]
+        for address, reason in live:
+            if address in wanted:
+                found[address] = reason
+            elif section.prune:
+                changes.append(Change("delete", KIND, address, before={"reason": reason}))
         for address, reason in wanted.items():
-            if address not in found:
-                changes.append(Change("create", KIND, address, after={"reason": reason}))
-            elif found[address] != reason:
-                before, after = {"reason": found[address]}, {"reason": reason}
-                fields = field_changes(before, after)
-                changes.append(Change("update", KIND, address, before, after, fields))
+            before, after = found.get(address), {"reason": reason}
+            if before is None:
+                changes.append(Change("create", KIND, address, after=after))
+            elif before != reason:
+                old = {"reason": before}
+                changes.append(
+                    Change("update", KIND, address, old, after, field_changes(old, after))
+                )
         return changes
 
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
@@ -74,6 +86,10 @@ class SuppressionList:
         else:
             reason = (change.after or {})["reason"]
             client.call("PutSuppressedDestination", EmailAddress=change.name, Reason=reason)
+
+    def export(self, client: Sesv2) -> Any:
+        """The whole list, never pruned by the file import writes."""
+        return {"prune": False, "addresses": dict(_stream(client))}
 
 
 def _stream(client: Sesv2) -> Iterator[tuple[str, str]]:

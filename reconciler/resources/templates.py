@@ -1,14 +1,22 @@
 """Email templates: subject, HTML and text parts, and tags.
 
 UpdateEmailTemplate replaces the whole content, so all three parts are managed together: a
-part the file does not give is unset. `*_file` parts are read by the config loader.
+part the file does not give is unset. `*_file` parts are read when the file loads, inside its
+directory, at most SES's 500 KB. Each part must parse as SES's Handlebars and, given
+`test_data`, render: SES drops a message whose data lacks a variable (a RENDERING_FAILURE
+event). Names SES fills in itself (`{{amazonSESUnsubscribeUrl}}`, under list management) get
+a stand-in value, so test_data need not hold them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
+from ..errors import ConfigError
+from ..files import FileError, read_inside, shown
+from ..handlebars import SES_SUPPLIED, MissingVariableError, TemplateSyntaxError, parse, render
 from ..models import Template
 from ..plan import Change
 from .base import (
@@ -22,15 +30,63 @@ from .base import (
     tags_from_api,
     tags_to_api,
 )
+from .kind import Kind
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 KIND = "template"
 PARTS = ("subject", "html", "text")
+# A template is at most 500 KB, all parts together (SES developer guide, "Service quotas").
+MAX_TEMPLATE_BYTES = 500 * 1024
+SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")  # stand-ins
 
 
-class Templates:
+class Templates(Kind):
     section = "templates"
     kind = KIND
     arn_type = "template"
+    order = 60
+    model = Template
+    comment = "email templates (long bodies live in files beside this one)"
+
+    def check(self, loaded: LoadedConfig) -> None:
+        """Each `*_file` part becomes the file's text, read inside the config's directory."""
+        base = loaded.path.parent
+        entries = loaded.section(self.section) or {}
+        for name, template in entries.items():
+            updates: dict[str, str] = {}
+            for part in PARTS:
+                relative = getattr(template, f"{part}_file")
+                if relative is not None:
+                    path = (self.section, name, f"{part}_file")
+                    updates[part] = _read_part(loaded, base, relative, path)
+                    loaded.sources.append(base / relative)
+            if updates:
+                entries[name] = template.model_copy(update=updates)
+
+    def problems(self, loaded: LoadedConfig) -> list[str]:
+        """One message per part that does not parse, or does not render with its test_data."""
+        found: list[str] = []
+        for name, template in (loaded.section(self.section) or {}).items():
+            for part in PARTS:
+                key = part if getattr(template, f"{part}_file") is None else f"{part}_file"
+                where = f"{loaded.mark(self.section, name, key)}: {self.section}.{name}.{key}"
+                found += source_problems(getattr(template, part), template.test_data, where)
+        return found
+
+    def export_files(self, section: Any, directory: Path) -> None:
+        """Multi-line HTML and text bodies go to templates/<name>.html|.txt beside the file."""
+        for name, template in (section or {}).items():
+            for part, suffix in (("html", "html"), ("text", "txt")):
+                body = template.get(part)
+                if isinstance(body, str) and "\n" in body:
+                    relative = Path("templates") / f"{name}.{suffix}"
+                    target = directory / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(body, encoding="utf-8")
+                    template[f"{part}_file"] = relative.as_posix()
+                    del template[part]
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListEmailTemplates", "TemplatesMetadata", PageSize=100)
@@ -75,3 +131,34 @@ class Templates:
         if any(before.get(part) != after.get(part) for part in PARTS):
             client.call("UpdateEmailTemplate", TemplateName=name, TemplateContent=content)
         apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+
+
+def source_problems(source: str | None, test_data: dict[str, Any] | None, where: str) -> list[str]:
+    """Why SES would refuse a template part (`where` names it), or fail to render it with the
+    test data; nothing when it parses and renders."""
+    if source is None:
+        return []
+    try:
+        parsed = parse(source)
+    except TemplateSyntaxError as exc:
+        return [f"{where}: template line {exc.line}, column {exc.column}: {exc.message}"]
+    if test_data is None:
+        return []
+    try:
+        render(parsed, test_data, supplied=SUPPLIED)
+    except MissingVariableError as exc:
+        return [
+            f"{where}: uses {{{{{exc.path}}}}} (template line {exc.line}, column {exc.column}) "
+            f"but test_data has no {exc.path!r}: SES would drop the mail with a rendering failure"
+        ]
+    return []
+
+
+def _read_part(loaded: LoadedConfig, base: Path, relative: str, path: tuple[str, ...]) -> str:
+    """A template part's file: inside the config's directory, regular, at most SES's 500 KB."""
+    try:
+        return read_inside(base, relative, MAX_TEMPLATE_BYTES)
+    except FileError as exc:
+        hint = " (SES templates are at most 500 KB)" if exc.why == "large" else ""
+        dotted = ".".join(shown(p) for p in path)
+        raise ConfigError(f"{loaded.value_mark(*path)}: {dotted}: {exc.message}{hint}") from None

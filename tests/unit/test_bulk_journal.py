@@ -21,7 +21,7 @@ from reconciler.recipients import Row
 LINES = 40
 BINDING = {
     "recipients": {"sha256": "0" * 64, "lines": LINES},
-    "message": {"from": "a@example.com", "template": "t", "default_data": "d", "region": "r"},
+    "message": {"from": "a@example.com", "template_name": "t", "default_data": "d", "region": "r"},
 }
 
 
@@ -74,10 +74,10 @@ def test_another_send_is_named_part_by_part(tmp_path: Path) -> None:
     written(path)
     other = {
         "recipients": {"sha256": "1" * 64, "lines": LINES},
-        "message": {**BINDING["message"], "template": "u"},
+        "message": {**BINDING["message"], "template_name": "u"},
     }
     journal = Journal.open(path)
-    assert journal.load(other, LINES) == ["recipients", "template"]
+    assert journal.load(other, LINES) == ["recipients", "template_name"]
     journal.close()
 
 

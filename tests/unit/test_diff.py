@@ -7,11 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.errors import SesctlError
-from reconciler.models import ConfigurationSet, DedicatedIpPool, Identity, Template
+from reconciler.models import ConfigurationSet, DedicatedIpPool, Identity, Suppressions, Template
 from reconciler.resources.base import Context, field_changes, overlay
 from reconciler.resources.configuration_sets import ConfigurationSets
 from reconciler.resources.dedicated_ip_pools import DedicatedIpPools
 from reconciler.resources.identities import Identities
+from reconciler.resources.suppressions import SuppressionList
 from reconciler.resources.templates import Templates
 
 CTX = Context(stack="s", tags={"team": "platform"})
@@ -249,3 +250,36 @@ def test_a_tracking_domain_waits_for_its_identity_to_be_verified() -> None:
     verified = Context(stack="s", tags={"team": "platform"}, verified=frozenset({"c.example.com"}))
     (ready,) = ConfigurationSets().diff("cs", model, live_set(), verified)
     assert not ready.held and not ready.waiting
+
+
+def test_the_suppression_list_diffs_without_an_endpoint() -> None:
+    """Create, update, leave alone, and prune only when asked: a pure function of the file's
+    section and the live entries, however they were read."""
+    live = [
+        ("kept@example.com", "BOUNCE"),
+        ("moved@example.com", "BOUNCE"),
+        ("ses@x.com", "BOUNCE"),
+    ]
+    wanted = {"kept@example.com": "BOUNCE", "moved@example.com": "COMPLAINT", "new@x.com": "BOUNCE"}
+    kind = SuppressionList()
+    kept = kind.diff_section(Suppressions(addresses=wanted), iter(live))
+    assert [(c.action, c.name) for c in kept] == [
+        ("update", "moved@example.com"),
+        ("create", "new@x.com"),
+    ]
+    pruned = kind.diff_section(Suppressions(prune=True, addresses=wanted), iter(live))
+    assert ("delete", "ses@x.com") in [(c.action, c.name) for c in pruned]
+    assert kind.diff_section(Suppressions(addresses={}), iter(live)) == []
+
+
+def test_a_tag_equal_to_a_set_name_is_no_dependency() -> None:
+    """Apply orders by what a change names (its kind's references), not by any string in it."""
+    from reconciler.apply import _prerequisites
+    from reconciler.plan import Change
+
+    changes = [
+        Change("create", "configuration_set", "cs"),
+        Change("create", "template", "t", after={"tags": {"owner": "cs"}}),
+        Change("create", "identity", "a.example.com", after={"configuration_set_name": "cs"}),
+    ]
+    assert _prerequisites(changes) == [set(), set(), {0}]

@@ -1,0 +1,113 @@
+"""What the file's resources name: one list that validate, plan, targets and apply all use.
+
+Each kind declares the members of its entries that name another resource (`Kind.refers`);
+this module finds them in a loaded file (with where they are written) and in a change's
+state (to order apply), and says them in messages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .resources import BY_KIND, CHILDREN
+from .resources.kind import Refers
+
+if TYPE_CHECKING:
+    from .config import LoadedConfig
+    from .plan import Change
+    from .yamlsource import Mark
+
+
+class Reference(NamedTuple):
+    """A resource of the file naming another one (`verified`: SES needs that identity
+    verified, not only present)."""
+
+    kind: str
+    name: str
+    where: Mark
+    referrer_kind: str
+    referrer_name: str
+    verified: bool = False
+
+    @property
+    def sentence(self) -> str:
+        """`file:line:col: identity a.com refers to configuration set 'x'` (for messages)."""
+        referrer = f"{BY_KIND[self.referrer_kind].words} {self.referrer_name}"
+        return f"{self.where}: {referrer} refers to {BY_KIND[self.kind].words} {self.name!r}"
+
+    @property
+    def why(self) -> str:
+        """What SES needs of the resource referred to, when more than existing."""
+        return " (SES needs it as an identity of its own, verified)" if self.verified else ""
+
+    def in_file(self, loaded: LoadedConfig) -> bool:
+        return self.name in (loaded.section(BY_KIND[self.kind].section) or {})
+
+
+def references(loaded: LoadedConfig) -> list[Reference]:
+    """Every reference the file makes, in the order kinds and entries are written."""
+    found = []
+    for kind in BY_KIND.values():
+        if not kind.refers:
+            continue
+        for name, entry in _entries(loaded, kind.section, kind.singleton).items():
+            for refers in kind.refers:
+                value = _at(entry, refers.path)
+                if isinstance(value, str) and value and value not in refers.exempt:
+                    where = loaded.value_mark(kind.section, *_file_path(kind, name), *refers.path)
+                    found.append(
+                        Reference(refers.kind, value, where, kind.kind, name, refers.verified)
+                    )
+    return found
+
+
+def named(change: Change) -> set[tuple[str, str]]:
+    """The resources a change's state names that apply must change first (its kind's
+    `refers`, but a name SES needs verified: that waits for a later run), and a child's
+    parent."""
+    if change.kind in CHILDREN:
+        parent, _ = CHILDREN[change.kind]
+        return {(parent.kind, change.name.split("/", 1)[0])}
+    kind = BY_KIND.get(change.kind)
+    out: set[tuple[str, str]] = set()
+    for refers in kind.refers if kind else ():
+        if refers.verified:
+            continue
+        value = _at(change.after, refers.path)
+        if isinstance(value, str) and value and value not in refers.exempt:
+            out.add((refers.kind, value))
+    return out
+
+
+def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
+    """References to resources the file does not define: they may exist live (plan checks)."""
+    return [
+        f"{ref.sentence}, which this file does not define; plan checks that it exists in the "
+        f"account{ref.why}"
+        for ref in references(loaded)
+        if not ref.in_file(loaded)
+    ]
+
+
+def _entries(loaded: LoadedConfig, section: str, singleton: bool) -> dict[str, Any]:
+    value = loaded.section(section)
+    if singleton:
+        return {} if value is None else {section: value}
+    return value or {}
+
+
+def _file_path(kind: Any, name: str) -> tuple[str, ...]:
+    """Where an entry sits under its section: a singleton is the section itself."""
+    return () if kind.singleton else (name,)
+
+
+def _at(entry: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` in a model or a state mapping; None when any step is missing."""
+    for key in path:
+        if entry is None:
+            return None
+        entry = entry.get(key) if isinstance(entry, dict) else getattr(entry, key, None)
+    return entry
+
+
+__all__ = ["Reference", "Refers", "cross_reference_warnings", "named", "references"]
