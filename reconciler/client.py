@@ -373,9 +373,6 @@ class Sesv2:
             text = f"{operation} failed: {code}: {message}"
         return ApiError(text, code, _retried(exc))
 
-    def count(self, operation: str) -> int:
-        return self.recorder.calls[operation]
-
 
 def _as_sent(value: Any) -> Any:
     return value

@@ -19,7 +19,8 @@ from . import ownership, verification
 from .client import Sesv2
 from .config import LoadedConfig
 from .errors import SesctlError
-from .plan import STACK_TAG, Change, Limits, Plan, Unmanaged
+from .limits import Limits
+from .plan import STACK_TAG, Change, Plan, Unmanaged
 from .references import Reference, references
 from .resources import BY_KIND, KINDS
 from .resources.base import Context

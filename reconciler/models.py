@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sized
+from functools import cache
 from typing import Annotated, Any, Literal
 
-import botocore.session
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .plan import Limits
+from .limits import DEFAULTS
 
 
 def _upper(value: Any) -> Any:
@@ -344,23 +344,25 @@ class ConfigurationSet(Strict):
 # --- identities, templates, pools ---------------------------------------------------------
 
 
-def _signing_origins() -> tuple[str, ...]:
-    """Easy DKIM origins as botocore's model lists them: AWS_SES and AWS_SES_<REGION>."""
-    shape = (
-        botocore.session.get_session()
-        .get_service_model("sesv2")
-        .shape_for("DkimSigningAttributesOrigin")
-    )
-    return tuple(origin for origin in shape.enum if origin.startswith("AWS_SES"))
+@cache
+def signing_origins() -> tuple[str, ...]:
+    """Easy DKIM origins as botocore's model lists them: AWS_SES and AWS_SES_<REGION>. Read
+    when first needed, not when this module loads: loading it makes no botocore call."""
+    import botocore.session
 
-
-SIGNING_ORIGINS = _signing_origins()
+    model = botocore.session.get_session().get_service_model("sesv2")
+    enum = model.shape_for("DkimSigningAttributesOrigin").enum
+    return tuple(origin for origin in enum if origin.startswith("AWS_SES"))
 
 
 def _signing_origin(value: str) -> str:
-    if value not in SIGNING_ORIGINS:
-        raise ValueError(f"Input should be one of {', '.join(SIGNING_ORIGINS)}")
+    if value not in signing_origins():
+        raise ValueError(f"Input should be one of {', '.join(signing_origins())}")
     return value
+
+
+def _origin_schema(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(signing_origins())
 
 
 class DkimSigningAttributes(Strict):
@@ -376,7 +378,7 @@ class DkimSigningAttributes(Strict):
             str,
             Upper,
             AfterValidator(_signing_origin),
-            Field(json_schema_extra={"enum": list(SIGNING_ORIGINS)}),
+            Field(json_schema_extra=_origin_schema),
         ]
         | None,
         *NotNull("write AWS_SES (its default)"),
@@ -578,13 +580,13 @@ class Account(Strict):
 class Guards(Strict):
     """Thresholds of the too-much-change guards; apply refuses past them unless --force."""
 
-    max_delete_percent: Annotated[float, Field(ge=0, le=100)] = Limits.max_delete_percent
-    max_update_percent: Annotated[float, Field(ge=0, le=100)] = Limits.max_update_percent
+    max_delete_percent: Annotated[float, Field(ge=0, le=100)] = DEFAULTS.max_delete_percent
+    max_update_percent: Annotated[float, Field(ge=0, le=100)] = DEFAULTS.max_update_percent
     min_existing: Annotated[int, Field(ge=0)] = Field(
-        default=Limits.min_existing,
+        default=DEFAULTS.min_existing,
         description="the percent guards judge kinds with at least this many managed resources",
     )
-    max_suppressions_pruned: Annotated[int, Field(ge=0)] = Limits.max_suppressions_pruned
+    max_suppressions_pruned: Annotated[int, Field(ge=0)] = DEFAULTS.max_suppressions_pruned
 
 
 class Config(Strict):

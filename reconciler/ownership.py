@@ -23,13 +23,6 @@ class Ownership:
     def owner(self, arn_type: str, name: str) -> str | None:
         return self.tags.get((arn_type, name), {}).get(STACK_TAG)
 
-    def names(self, arn_type: str, stack: str) -> set[str]:
-        return {
-            n
-            for (t, n), tags in self.tags.items()
-            if t == arn_type and tags.get(STACK_TAG) == stack
-        }
-
 
 def fetch(client: Sesv2) -> Ownership | None:
     """Ownership from the tagging API; None when it is denied (callers then read each resource)."""

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Literal
 
+from .limits import Limits
+
 Action = Literal["create", "update", "delete", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete", "replace")
 FORMAT_VERSION = 1
@@ -133,19 +135,6 @@ class Unmanaged:
     kind: str
     name: str
     owner: str | None = None
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The file's `guards:` thresholds (DESIGN defaults: 30 %, at least 10, 100 entries)."""
-
-    max_delete_percent: float = 30
-    max_update_percent: float = 30
-    min_existing: int = 10
-    max_suppressions_pruned: int = 100
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass

@@ -23,17 +23,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from . import __version__, render
 from .client import Sesv2
 from .config import LoadedConfig
+from .document import SAVED_VERSION, PlanDocument
 from .errors import SesctlError
 from .guards import Verdict
 from .plan import FORMAT_VERSION, Plan
 from .secrets import secret_values
 from .workflow import targeted_plan
-
-SAVED_VERSION = 2
-SAVED_KEYS = ("config", "account", "targets", "allow_takeover", "secrets")
 
 
 @dataclass
@@ -131,7 +131,7 @@ def _portable(path: Path) -> str:
 
 def read(path: Path) -> SavedPlan | None:
     """The saved plan in `path`; None when the file is not a JSON plan (a config, then); a
-    plain message when it is a plan apply cannot check."""
+    plain message when it is a plan apply cannot check (it is read through PlanDocument)."""
     document = _json_plan(path)
     if document is None:
         return None
@@ -145,46 +145,18 @@ def read(path: Path) -> SavedPlan | None:
         isinstance(saved, dict) and saved.get("version") != SAVED_VERSION
     ):
         raise SesctlError(f"{path}: a saved plan of another format version; plan again")
-    problem = _shape_problem(document, saved)
-    if problem:
-        raise SesctlError(f"{path}: not a valid saved plan: {problem}")
+    try:
+        PlanDocument.model_validate(document)
+    except ValidationError as exc:
+        raise SesctlError(f"{path}: not a valid saved plan: {_first_problem(exc)}") from None
     return SavedPlan(path, document, saved)
 
 
-def _shape_problem(document: dict[str, Any], saved: Any) -> str | None:
-    """What is wrong with a saved plan's structure (written by someone else), or None."""
-    if not isinstance(saved, dict):
-        return "`saved` is not an object"
-    missing = [key for key in SAVED_KEYS if key not in saved]
-    if missing:
-        return f"`saved` lacks {', '.join(missing)}"
-    config, secret = saved["config"], saved["secrets"]
-    checks = {
-        "stack": isinstance(document.get("stack"), str),
-        "region": isinstance(document.get("region"), str),
-        "changes": isinstance(document.get("changes"), list),
-        "saved.config": isinstance(config, dict)
-        and isinstance(config.get("path"), str)
-        and isinstance(config.get("sha256"), str),
-        "saved.account": isinstance(saved["account"], str),
-        "saved.targets": isinstance(saved["targets"], list)
-        and all(isinstance(t, str) for t in saved["targets"]),
-        "saved.allow_takeover": isinstance(saved["allow_takeover"], bool),
-        "saved.secrets": isinstance(secret, dict)
-        and isinstance(secret.get("salt"), str)
-        and isinstance(secret.get("sha256"), str)
-        and _is_hex(secret["salt"]),
-    }
-    wrong = [name for name, ok in checks.items() if not ok]
-    return f"{', '.join(wrong)} malformed" if wrong else None
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        bytes.fromhex(text)
-    except ValueError:
-        return False
-    return True
+def _first_problem(exc: ValidationError) -> str:
+    """`saved.secrets.salt: String should match pattern …`, on one short line."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    return f"{where}: {error['msg']}"[:300]
 
 
 def _json_plan(path: Path) -> dict[str, Any] | None:

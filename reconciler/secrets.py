@@ -103,10 +103,6 @@ def secret_values(data: Any) -> Iterator[str]:
             yield from secret_values(item)
 
 
-def holds_secret(data: Any) -> bool:
-    return next(secret_values(data), None) is not None
-
-
 SECRETS = Secrets()
 
 
@@ -145,12 +141,3 @@ def _read(source: str, name: str, base: Path, ssm: SsmReader | None) -> str | No
     if ssm is None:
         return None
     return ssm(name)
-
-
-def references(data: Any) -> bool:
-    """Whether any string in `data` holds a secret reference."""
-    if isinstance(data, dict):
-        return any(references(v) for v in data.values())
-    if isinstance(data, list):
-        return any(references(v) for v in data)
-    return isinstance(data, str) and REFERENCE.search(data) is not None

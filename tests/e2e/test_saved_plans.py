@@ -237,10 +237,14 @@ def test_guard_limits_come_from_the_file_not_from_the_saved_plan(env: Env) -> No
     assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
     env.write(HEAD + "configuration_sets:\n" + sets.split("  cs6")[0])  # 4 of 10 deleted
     assert env.sesctl("plan", config, "--out", "plan.json").exit_code == 0
-    edited("plan.json", lambda d: d.update(guards=[]))
-    edited("plan.json", lambda d: d["saved"].update(limits={"max_delete_percent": 100}))
+    edited("plan.json", lambda d: d.update(guards=[]))  # the verdict it showed: not read
     result = env.sesctl("apply", "plan.json")
     assert result.exit_code == 3 and "too many deletes" in result.stdout
+    edited("plan.json", lambda d: d["saved"].update(limits={"max_delete_percent": 100}))
+    refused = env.sesctl("apply", "plan.json")  # no member of a saved plan sets limits
+    assert refused.exit_code == 1 and "saved.limits: Extra inputs are not permitted" in (
+        refused.stderr
+    )
     assert len(env.ses().list_configuration_sets()["ConfigurationSets"]) == 10
 
 
