@@ -13,12 +13,10 @@ def check_templates(loaded: LoadedConfig) -> list[str]:
 
 
 def summary(loaded: LoadedConfig) -> str:
-    """What the file manages, counted: `identities 2, configuration sets 1` (sections left out
-    are not managed; the singleton account is not counted)."""
+    """The resources the file creates, counted by section: `configuration sets 1, identities
+    2` (kinds SES names by ARN; sections left out are not managed)."""
     return ", ".join(
         f"{kind.section.replace('_', ' ')} {len(entries)}"
         for kind in KINDS
-        if not kind.singleton
-        and not kind.collection
-        and (entries := loaded.section(kind.section)) is not None
+        if kind.arn_type and (entries := loaded.section(kind.section)) is not None
     )

@@ -5,6 +5,13 @@ the SES v2 operations sesctl calls that moto lacks or gets wrong, on moto's own 
 both APIs see one account. They follow SES, not moto: FIDELITY.md lists each behaviour with
 its source (SES v2 API reference, developer guide, IAM service authorization reference, …)
 and every known difference; each module's docstring names its own.
+
+Adding a kind to the emulator: write its handler module, ending in `HANDLERS` (SES v2
+operation → handler) and `KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, names))` (no
+`Taggable` if SES does not tag it), and add `<module>.KIND` to KINDS in kinds.py. The server
+routes its operations and the tagging operations serve its ARNs from there; tests/emulator/
+test_kinds.py checks both. State it keeps is saved only once persist.py names it (its
+document is checked member by member, so a state file never carries what no code reads).
 """
 
 from __future__ import annotations

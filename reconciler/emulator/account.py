@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .state import PRODUCTION_QUOTA, SANDBOX_QUOTA, Call
+from .state import PRODUCTION_QUOTA, SANDBOX_QUOTA, Call, Kind
 
 DETAIL_KEYS = (
     "MailType",
@@ -92,3 +92,4 @@ HANDLERS = {
     "PutAccountDedicatedIpWarmupAttributes": put_warmup,
     "PutAccountDetails": put_details,
 }
+KIND = Kind(__name__, HANDLERS)

@@ -29,7 +29,17 @@ from typing import Any
 from moto.ses.models import ConfigurationSet
 
 from . import identities
-from .state import ApiFailure, Call, already_exists, bad_request, check_name, not_found, page
+from .state import (
+    ApiFailure,
+    Call,
+    Kind,
+    Taggable,
+    already_exists,
+    bad_request,
+    check_name,
+    not_found,
+    page,
+)
 from .tags import check_tags
 
 ARN_TYPE = "configuration-set"
@@ -226,3 +236,4 @@ HANDLERS = {
     "UpdateConfigurationSetEventDestination": update_destination,
     "DeleteConfigurationSetEventDestination": delete_destination,
 }
+KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, lambda call: call.backend.config_sets))

@@ -15,7 +15,7 @@ from typing import Any
 
 from moto.ses.models import ContactList
 
-from .state import ApiFailure, Call, already_exists, bad_request, check_name, page
+from .state import ApiFailure, Call, Kind, Taggable, already_exists, bad_request, check_name, page
 from .tags import check_tags
 
 MAX_TOPICS = 20
@@ -103,3 +103,4 @@ HANDLERS = {
     "DeleteContactList": delete,
     "ListContactLists": list_all,
 }
+KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, lambda call: call.backend.contacts_lists))

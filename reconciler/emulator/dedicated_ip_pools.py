@@ -14,7 +14,7 @@ from typing import Any
 
 from moto.ses.models import DedicatedIpPool
 
-from .state import POOL_NAME, ApiFailure, Call, bad_request, check_name, page
+from .state import POOL_NAME, ApiFailure, Call, Kind, Taggable, bad_request, check_name, page
 from .tags import check_tags
 
 ARN_TYPE = "dedicated-ip-pool"
@@ -79,3 +79,4 @@ HANDLERS = {
     "ListDedicatedIpPools": list_all,
     "PutDedicatedIpPoolScalingAttributes": put_scaling,
 }
+KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, lambda call: call.backend.dedicated_ip_pools))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import Call, bad_request, not_found, page
+from .state import Call, Kind, bad_request, not_found, page
 
 DEFAULT_POOL = "ses-default-dedicated-pool"
 
@@ -69,3 +69,4 @@ HANDLERS = {
     "PutDedicatedIpInPool": put_in_pool,
     "PutDedicatedIpWarmupAttributes": put_warmup,
 }
+KIND = Kind(__name__, HANDLERS)

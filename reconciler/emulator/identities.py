@@ -34,7 +34,7 @@ from typing import Any
 
 from moto.ses.models import EmailIdentity
 
-from .state import ApiFailure, Call, already_exists, bad_request, not_found, page
+from .state import ApiFailure, Call, Kind, Taggable, already_exists, bad_request, not_found, page
 from .tags import check_tags
 
 # SES names an identity `arn:aws:ses:<region>:<account>:identity/<name>` (IAM service
@@ -395,3 +395,4 @@ HANDLERS = {
     "DeleteEmailIdentityPolicy": delete_policy,
     "GetEmailIdentityPolicies": get_policies,
 }
+KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, lambda call: call.backend.email_identities))

@@ -41,7 +41,7 @@ from ..handlebars import (
     render,
 )
 from . import account, identities
-from .state import ApiFailure, Call, bad_request, not_found
+from .state import ApiFailure, Call, Kind, bad_request, not_found
 
 SIMULATOR = "@simulator.amazonses.com"
 DAY = 24 * 3600.0
@@ -339,3 +339,4 @@ def set_quota(call: Call, request: dict[str, Any]) -> None:
 
 
 HANDLERS = {"SendEmail": send_email, "SendBulkEmail": send_bulk_email}
+KIND = Kind(__name__, HANDLERS)

@@ -1,4 +1,4 @@
-"""The WSGI layer: SES v2 requests moto lacks go to our handlers, the rest to moto.
+"""The WSGI layer: SES v2 requests moto lacks go to our handlers (kinds.py), the rest to moto.
 
 Every SES call first meets the emulator's hardness (hardness.py): latency, per-operation
 throttling, random faults. It also serves the test controls under /_sesctl/: call counters,
@@ -23,34 +23,11 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict
 
-from . import (
-    account,
-    configuration_sets,
-    contact_lists,
-    dedicated_ip_pools,
-    dedicated_ips,
-    identities,
-    router,
-    sending,
-    suppressions,
-    tags,
-    templates,
-)
+from . import account, dedicated_ips, identities, router, sending, suppressions, tags
 from .hardness import Hardness
+from .kinds import HANDLERS, TAGGING
 from .state import ApiFailure, Call, Settings
 
-HANDLERS: dict[str, Callable[[Call], dict[str, Any]]] = {
-    **account.HANDLERS,
-    **contact_lists.HANDLERS,
-    **dedicated_ips.HANDLERS,
-    **suppressions.HANDLERS,
-    **sending.HANDLERS,
-    **identities.HANDLERS,
-    **configuration_sets.HANDLERS,
-    **templates.HANDLERS,
-    **dedicated_ip_pools.HANDLERS,
-    **tags.HANDLERS,
-}
 TAGGING_TARGET = "ResourceGroupsTaggingAPI_20170126."
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 
@@ -145,7 +122,7 @@ class Extensions:
             list(self.moto_app(environ, _ignore))
             return _cut(environ, start_response)
         call = Call(operation, _region(environ), params, self.settings)
-        handler = tags.get_resources if operation == "GetResources" else HANDLERS[operation]
+        handler = TAGGING.get_resources if operation == "GetResources" else HANDLERS[operation]
         try:
             with self.lock:
                 answer = handler(call)

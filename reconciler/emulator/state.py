@@ -4,6 +4,9 @@ Identities, configuration sets and dedicated IP pools stay moto's objects in mot
 backend (so moto's tagging API and tagger see them); what moto does not model — templates,
 event destinations, option groups as SES returns them — lives in an `Extras` object hung on
 that same backend, so it is reset and persisted with it.
+
+Each handler module declares what it serves as a `Kind` (with a `Taggable` when SES tags its
+resources); kinds.py lists them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +164,26 @@ class Call:
 
     def drop_tags(self, resource_type: str, name: str) -> None:
         self.backend.tagger.delete_all_tags_for_resource(self.arn(resource_type, name))
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Taggable:
+    """A kind SES tags: its ARN type, and the names of its resources in a call's account."""
+
+    arn_type: str
+    names: Callable[[Call], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one handler module serves: its SES v2 operations, and its ARNs if SES tags them."""
+
+    module: str
+    handlers: Mapping[str, Handler]
+    taggable: Taggable | None = None
 
 
 def page(

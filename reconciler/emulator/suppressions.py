@@ -11,7 +11,7 @@ import time
 from itertools import islice
 from typing import Any
 
-from .state import Call, bad_request, not_found
+from .state import Call, Kind, bad_request, not_found
 
 MAX_PAGE = 1000
 
@@ -66,3 +66,4 @@ HANDLERS = {
     "DeleteSuppressedDestination": delete,
     "ListSuppressedDestinations": list_all,
 }
+KIND = Kind(__name__, HANDLERS)

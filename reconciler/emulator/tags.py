@@ -2,7 +2,8 @@
 
 ARNs are SES's (IAM service authorization reference, "Resource types defined by Amazon SES"):
 `arn:aws:ses:<region>:<account>:<type>/<name>` with the types `identity`,
-`configuration-set`, `dedicated-ip-pool`, `template` and `contact-list`. moto 5.2.1 names
+`configuration-set`, `dedicated-ip-pool`, `template` and `contact-list`, each declared by its
+kind's handler module (a `Taggable`) and served here once kinds.py lists it. moto 5.2.1 names
 identities `email-identity/<name>`, which SES does not know: an ARN of another type, region
 or account is answered NotFoundException here, as a resource SES does not have.
 
@@ -13,9 +14,10 @@ filtered to SES (`ses` or `ses:<type>`) this module answers over every kind.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .state import Call, bad_request, not_found
+from .state import Call, Kind, Taggable, bad_request, not_found
 
 # The Tag data type (API reference): at most 50 tags on a resource; keys 1-128 characters,
 # values up to 256; `aws:` is reserved in keys and values. SES answers BadRequestException.
@@ -35,55 +37,78 @@ def check_tags(tags: Sequence[dict[str, str]], existing: Sequence[dict[str, str]
         raise bad_request(f"A resource can have at most {MAX_TAGS} tags.")
 
 
-KINDS = ("identity", "configuration-set", "dedicated-ip-pool", "template", "contact-list")
+@dataclass(frozen=True)
+class Tagging:
+    """TagResource, UntagResource, ListTagsForResource and GetResources over the taggable
+    kinds kinds.py registers, in their order (GetResources lists them so)."""
+
+    kinds: tuple[Taggable, ...]
+
+    @property
+    def kind(self) -> Kind:
+        """The tagging operations as a handler module declares its own."""
+        handlers = {
+            "TagResource": self.tag,
+            "UntagResource": self.untag,
+            "ListTagsForResource": self.list_tags,
+        }
+        return Kind(__name__, handlers)
+
+    def _taggable(self, arn_type: str) -> Taggable | None:
+        return next((k for k in self.kinds if k.arn_type == arn_type), None)
+
+    def _resource(self, call: Call) -> tuple[str, str]:
+        """The (type, name) an ARN names in this account and region, or NotFoundException."""
+        arn = call.params["ResourceArn"]
+        parts = arn.split(":", 5)
+        arn_type, _, name = parts[-1].partition("/")
+        taggable = self._taggable(arn_type)
+        if (
+            len(parts) != 6
+            or parts[:3] != ["arn", "aws", "ses"]
+            or call.arn(arn_type, name) != arn
+            or taggable is None
+            or name not in _names(call, taggable)
+        ):
+            raise not_found(f"Resource {arn}")
+        return arn_type, name
+
+    def tag(self, call: Call) -> dict[str, Any]:
+        arn_type, name = self._resource(call)
+        check_tags(call.params["Tags"], call.tags(arn_type, name))
+        call.backend.tagger.tag_resource(call.params["ResourceArn"], call.params["Tags"])
+        return {}
+
+    def untag(self, call: Call) -> dict[str, Any]:
+        self._resource(call)
+        keys = call.params["TagKeys"]
+        call.backend.tagger.untag_resource_using_names(call.params["ResourceArn"], keys)
+        return {}
+
+    def list_tags(self, call: Call) -> dict[str, Any]:
+        arn_type, name = self._resource(call)
+        return {"Tags": call.tags(arn_type, name)}
+
+    def get_resources(self, call: Call) -> dict[str, Any]:
+        """GetResources for SES resource types, with tag filters and pagination."""
+        params = call.params
+        wanted = {t.split(":", 1)[1] for t in params.get("ResourceTypeFilters", []) if ":" in t}
+        found = []
+        for taggable in self.kinds:
+            if wanted and taggable.arn_type not in wanted:
+                continue
+            for name in _names(call, taggable):
+                tags = call.tags(taggable.arn_type, name)
+                if tags and _matches(tags, params.get("TagFilters", [])):
+                    found.append({"ResourceARN": call.arn(taggable.arn_type, name), "Tags": tags})
+        start = int(params.get("PaginationToken") or 0)
+        size = int(params.get("ResourcesPerPage") or 50)
+        token = str(start + size) if start + size < len(found) else ""
+        return {"ResourceTagMappingList": found[start : start + size], "PaginationToken": token}
 
 
-def _names(call: Call, kind: str) -> list[str]:
-    backend = call.backend
-    return sorted(
-        {
-            "identity": backend.email_identities,
-            "configuration-set": backend.config_sets,
-            "dedicated-ip-pool": backend.dedicated_ip_pools,
-            "template": call.extras.templates,
-            "contact-list": backend.contacts_lists,
-        }[kind]
-    )
-
-
-def _resource(call: Call) -> tuple[str, str]:
-    """The (type, name) an ARN names in this account and region, or NotFoundException."""
-    arn = call.params["ResourceArn"]
-    parts = arn.split(":", 5)
-    kind, _, name = parts[-1].partition("/")
-    if (
-        len(parts) != 6
-        or parts[:3] != ["arn", "aws", "ses"]
-        or call.arn(kind, name) != arn
-        or kind not in KINDS
-        or name not in _names(call, kind)
-    ):
-        raise not_found(f"Resource {arn}")
-    return kind, name
-
-
-def tag(call: Call) -> dict[str, Any]:
-    kind, name = _resource(call)
-    check_tags(call.params["Tags"], call.tags(kind, name))
-    call.backend.tagger.tag_resource(call.params["ResourceArn"], call.params["Tags"])
-    return {}
-
-
-def untag(call: Call) -> dict[str, Any]:
-    _resource(call)
-    keys = call.params["TagKeys"]
-    call.backend.tagger.untag_resource_using_names(call.params["ResourceArn"], keys)
-    return {}
-
-
-def list_tags(call: Call) -> dict[str, Any]:
-    kind, name = _resource(call)
-    return {"Tags": call.tags(kind, name)}
+def _names(call: Call, taggable: Taggable) -> list[str]:
+    return sorted(taggable.names(call))
 
 
 def _matches(tags: list[dict[str, str]], filters: list[dict[str, Any]]) -> bool:
@@ -93,26 +118,6 @@ def _matches(tags: list[dict[str, str]], filters: list[dict[str, Any]]) -> bool:
     )
 
 
-def get_resources(call: Call) -> dict[str, Any]:
-    """GetResources for SES resource types, with tag filters and pagination."""
-    wanted = {t.split(":", 1)[1] for t in call.params.get("ResourceTypeFilters", []) if ":" in t}
-    found = []
-    for kind in KINDS:
-        if wanted and kind not in wanted:
-            continue
-        for name in _names(call, kind):
-            tags = call.tags(kind, name)
-            if tags and _matches(tags, call.params.get("TagFilters", [])):
-                found.append({"ResourceARN": call.arn(kind, name), "Tags": tags})
-    start = int(call.params.get("PaginationToken") or 0)
-    size = int(call.params.get("ResourcesPerPage") or 50)
-    token = str(start + size) if start + size < len(found) else ""
-    return {"ResourceTagMappingList": found[start : start + size], "PaginationToken": token}
-
-
 def ses_only(params: dict[str, Any]) -> bool:
     filters = params.get("ResourceTypeFilters") or []
     return bool(filters) and all(f == "ses" or f.startswith("ses:") for f in filters)
-
-
-HANDLERS = {"TagResource": tag, "UntagResource": untag, "ListTagsForResource": list_tags}

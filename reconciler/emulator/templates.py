@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import Call, Template, already_exists, bad_request, check_name, not_found, page
+from .state import (
+    Call,
+    Kind,
+    Taggable,
+    Template,
+    already_exists,
+    bad_request,
+    check_name,
+    not_found,
+    page,
+)
 from .tags import check_tags
 
 MAX_BYTES = 500 * 1024
@@ -78,3 +88,4 @@ HANDLERS = {
     "DeleteEmailTemplate": delete,
     "ListEmailTemplates": list_all,
 }
+KIND = Kind(__name__, HANDLERS, Taggable(ARN_TYPE, lambda call: call.extras.templates))

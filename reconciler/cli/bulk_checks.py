@@ -1,0 +1,105 @@
+"""What send-bulk refuses before it sends: outputs over inputs, a journal of another send,
+more recipients than the 24-hour quota has left."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SesctlError
+
+if TYPE_CHECKING:  # bulk loads only when send-bulk runs
+    from ..bulk import Journal
+
+OUTPUTS = (("--journal", "journal"), ("--results", "results"))
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same resolved path (symlinks followed) or inode."""
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def check_paths(o: dict[str, Any], recipients: Path) -> None:
+    """Outputs never overwrite inputs, nor each other; the recipients are a regular file."""
+    try:
+        regular = stat.S_ISREG(os.stat(recipients).st_mode)
+    except OSError as exc:
+        raise SesctlError(f"--recipients: cannot read {recipients}: {exc.strerror}") from None
+    if not regular:
+        raise SesctlError(f"--recipients: {recipients} is not a regular file")
+    inputs = {"--recipients": recipients}
+    if o["default_data"] and o["default_data"].startswith("@"):
+        inputs["--default-data"] = Path(o["default_data"][1:])
+    outputs = [(name, Path(o[key])) for name, key in OUTPUTS if o[key]]
+    for index, (name, output) in enumerate(outputs):
+        others = [*inputs.items(), *outputs[:index]]
+        for other, given in others:
+            if _same_file(output, given):
+                raise SesctlError(
+                    f"{name}: {output} is the {other} file; refusing to write over it"
+                )
+
+
+def journal_binding(
+    o: dict[str, Any], default: dict[str, Any], sha256: str, lines: int, region: str
+) -> dict[str, Any]:
+    """What a journal binds to: the recipients file's content and the message parameters."""
+    data = hashlib.sha256(json.dumps(default, sort_keys=True).encode()).hexdigest()
+    message = {
+        "from": o["sender"],
+        "template_name": o["template"],
+        "default_data": data,
+        "configuration_set_name": o["configuration_set"],
+        "region": region,
+    }
+    return {"recipients": {"sha256": sha256, "lines": lines}, "message": message}
+
+
+def resume_journal(journal: Journal, binding: dict[str, Any], path: Path) -> None:
+    """Replay the journal; refuse one written for another send, naming what differs."""
+    from ..recipients import rows
+
+    differs = journal.load(binding, binding["recipients"]["lines"])
+    if not differs or journal.header is None:
+        return
+    parts = [_difference(name, journal.header, binding) for name in differs]
+    if differs == ["recipients"]:
+        row = journal.changed(rows(path))
+        parts[0] += (
+            f": {path}:{row.line} is not the row the journal recorded there"
+            if row is not None
+            else ": rows were added, removed or edited"
+        )
+    raise SesctlError(
+        f"--journal: {journal.path} was written for another send ({'; '.join(parts)}). A "
+        "journal resumes only the send it recorded: give a new --journal for a new send"
+    )
+
+
+def _difference(name: str, header: dict[str, Any], binding: dict[str, Any]) -> str:
+    """One bound part that differs, with both values where they are names, not digests."""
+    from ..bulk import BOUND
+
+    if name in ("recipients", "default_data"):
+        return f"{BOUND[name]} differs"
+    return f"{BOUND[name]} was {header['message'].get(name)!r}, now {binding['message'][name]!r}"
+
+
+def check_quota(quota: dict[str, Any], recipients: int, ignore: bool) -> None:
+    """Refuse to send more than the 24-hour quota has left (what remains to send counts)."""
+    maximum = quota.get("Max24HourSend", -1)
+    remaining = maximum - quota.get("SentLast24Hours", 0)
+    if maximum >= 0 and recipients > remaining and not ignore:
+        raise SesctlError(
+            f"{recipients} recipients to send but only {int(remaining)} left of the 24-hour "
+            "quota (--ignore-quota sends anyway)"
+        )
