@@ -15,7 +15,8 @@ Version 1 holds what the handlers keep, per account and region:
       "contact_lists": {"<name>": {"description", "topics", "created", "updated"}},
       "tags": {"<arn>": {"<key>": "<value>"}},
       "extras": null | {"templates": {"<name>": {"content", "created"}}, "groups",
-          "destinations", "account", "ips", "suppressed", "rate_window", "day_window"},
+          "destinations", "account", "ips", "suppressed", "rate_window", "day_window",
+          "kept": {"<store>": {"<name>": {…}}}},
       "messages": [[message_id, from, to, cc, bcc, template, template_data, subject,
           delivered, attachments, accepted_at], …]}}}}
 
@@ -142,6 +143,7 @@ def _extras_json(extras: Extras) -> dict[str, Any]:
         "account": extras.account,
         "ips": extras.ips,
         "suppressed": extras.suppressed,
+        "kept": extras.kept,
         "rate_window": _window_json(extras.rate_window, _monotonic_to_wall()),
         "day_window": _window_json(extras.day_window, 0.0),
     }
@@ -404,10 +406,11 @@ EXTRAS = frozenset(
         "day_window",
     }
 )
+KEPT = frozenset({"kept"})  # absent from files written before kinds kept state of their own
 
 
 def _extras(value: Any, where: Where) -> Extras:
-    found = _members(value, where, EXTRAS)
+    found = _members(value, where, EXTRAS, optional=KEPT)
 
     def at(member: str) -> tuple[Any, Where]:
         return found[member], (*where, member)
@@ -419,6 +422,7 @@ def _extras(value: Any, where: Where) -> Extras:
         account=_account(*at("account")),
         ips=_objects(*at("ips")),
         suppressed=_suppressed(*at("suppressed")),
+        kept=_map(found.get("kept", {}), (*where, "kept"), _objects),
         rate_window=_window(*at("rate_window"), RATE_SPAN, _monotonic_to_wall()),
         day_window=_window(*at("day_window"), DAY_SPAN, 0.0),
     )
@@ -563,11 +567,13 @@ def _objects(value: Any, where: Where) -> dict[str, dict[str, Any]]:
     return _map(value, where, _object)
 
 
-def _members(value: Any, where: Where, names: frozenset[str]) -> dict[str, Any]:
-    """An object with exactly these members."""
+def _members(
+    value: Any, where: Where, names: frozenset[str], optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """An object with exactly these members, and any of the optional ones."""
     found = _object(value, where)
-    if found.keys() != names:
-        missing, unknown = sorted(names - found.keys()), sorted(found.keys() - names)
+    if not names <= found.keys() <= names | optional:
+        missing, unknown = sorted(names - found.keys()), sorted(found.keys() - names - optional)
         problem = f"lacks {', '.join(missing)}" if missing else f"has unknown {', '.join(unknown)}"
         raise StateError(f"{_pointer(where)} {problem}")
     return found

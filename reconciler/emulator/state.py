@@ -104,6 +104,9 @@ class Extras:
     account: dict[str, Any] = field(default_factory=lambda: new_account(sandbox=False))
     ips: dict[str, dict[str, Any]] = field(default_factory=dict)  # leased dedicated IPs
     suppressed: dict[str, dict[str, Any]] = field(default_factory=dict)  # suppression list
+    # What a kind keeps as JSON objects of its own, by store then name (Call.kept): saved
+    # and restored with the rest without persist.py knowing the kind.
+    kept: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # Recipients of the last second (monotonic clock: the rate) and of the last 24 hours
     # (wall clock: the daily quota, kept across restarts of --local).
     rate_window: Window = field(default_factory=lambda: Window(1.0))
@@ -149,6 +152,11 @@ class Call:
         if not hasattr(backend, "sesctl_extras"):
             backend.sesctl_extras = Extras(account=new_account(self.settings.sandbox))
         return backend.sesctl_extras
+
+    def kept(self, store: str) -> dict[str, dict[str, Any]]:
+        """A kind's own resources, name → JSON object; persisted as they are (only checked
+        to be objects when read back), so a handler reads them defensively."""
+        return self.extras.kept.setdefault(store, {})
 
     def arn(self, resource_type: str, name: str) -> str:
         return f"arn:aws:ses:{self.region}:{DEFAULT_ACCOUNT_ID}:{resource_type}/{name}"

@@ -1,4 +1,4 @@
-"""What every resource kind shares: the kind interface, naming, overlay and field diff.
+"""What every resource kind shares: naming, overlay and field diff, the common calls.
 
 The diff is pure: a kind turns the file's model and the live API answer into the same
 normalised snake_case dicts, `overlay` computes the state apply will leave, and
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -250,29 +250,3 @@ def apply_tags(client: Sesv2, arn: str, before: dict[str, str], after: dict[str,
         client.call("TagResource", ResourceArn=arn, Tags=tags_to_api(added))
     if removed:
         client.call("UntagResource", ResourceArn=arn, TagKeys=removed)
-
-
-class Kind(Protocol):
-    """A top-level resource kind: its module reads, diffs and writes it.
-
-    `section` is the key in the file, `kind` the name in plans, `arn_type` the resource type
-    in its ARN (`arn:aws:ses:<region>:<account>:<arn_type>/<name>`).
-    """
-
-    section: str
-    kind: str
-    arn_type: str
-
-    def list_names(self, client: Sesv2) -> list[str]: ...
-
-    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        """The live state, normalised; None when it does not exist."""
-        ...
-
-    def diff(
-        self, name: str, model: Any, live: dict[str, Any] | None, ctx: Context
-    ) -> list[Change]:
-        """Pure: the changes that take `live` to what `model` describes (None = delete)."""
-        ...
-
-    def apply(self, client: Sesv2, change: Change) -> None: ...

@@ -552,6 +552,8 @@ def _replace(document: Any, path: tuple[str, ...], value: Any) -> None:
         ("/messages/1/6", "{not json", "/messages/1/6 should be JSON text or null"),
         ("/messages/0/8", 1, "/messages/0/8 should be true or false, not a number"),
         ("/extras", [], "/extras should be an object, not an array"),
+        ("/extras/kept", [], "/extras/kept should be an object, not an array"),
+        ("/extras/kept/store", {"a": 1}, "/extras/kept/store/a should be an object"),
     ],
 )
 def test_a_state_document_of_the_wrong_shape_is_one_plain_error(
@@ -566,6 +568,23 @@ def test_a_state_document_of_the_wrong_shape_is_one_plain_error(
         persist.load(state)
     assert str(refused.value).startswith(f"emulator state file {state}: {REGION}"), refused.value
     assert problem in str(refused.value)
+
+
+def test_what_a_kind_keeps_of_its_own_comes_back_and_older_files_load(
+    valid: dict[str, Any], fresh: None
+) -> None:
+    """A handler's own store (Call.kept) is saved and restored without persist.py naming
+    it; a file written before stores existed (no `kept`) still loads."""
+    document = copy.deepcopy(valid)
+    extras = document["accounts"]["123456789012"]["us-east-1"]["extras"]
+    extras["kept"] = {"store": {"one": {"Name": "one", "Size": 2}}}
+    persist.restore(copy.deepcopy(document))
+    backend = ses_backends["123456789012"]["us-east-1"]
+    assert backend.sesctl_extras.kept == {"store": {"one": {"Name": "one", "Size": 2}}}
+    assert _same(json.loads(persist.dumps()), document)
+    del extras["kept"]
+    persist.restore(copy.deepcopy(document))
+    assert ses_backends["123456789012"]["us-east-1"].sesctl_extras.kept == {}
 
 
 def _paths(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
