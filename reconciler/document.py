@@ -47,6 +47,11 @@ class ChangeDocument(Closed):
         description="parts SES cannot take yet (a tracking domain whose identity is not "
         "verified), by key: apply leaves them for a later run",
     )
+    waits: bool | None = Field(
+        default=None,
+        description="true: nothing of the change runs until what `waiting` names is ready "
+        "(a create SES refuses before its sender is verified)",
+    )
 
 
 class UnmanagedDocument(Closed):

@@ -49,7 +49,8 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
         sections = [side.submit(_section_changes, k, client, loaded) for k in collections]
         live = fetch(client, loaded, [k for k in managed if not k.collection])
         plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
-        ctx.verified = verification.verified(client, (r.name for r in refs if r.verified))
+        needed = (name for r in refs if r.verified for name in r.candidates)
+        ctx.verified = verification.verified(client, needed)
         for future in sections:
             plan.changes.extend(future.result())
     for kind in managed:
@@ -161,7 +162,7 @@ def _check_references(
             continue
         if ref.kind not in listed:  # a kind the file does not manage: listed once
             listed[ref.kind] = BY_KIND[ref.kind].list_names(client)
-        if ref.name not in listed[ref.kind]:
+        if not any(name in listed[ref.kind] for name in ref.candidates):
             missing.append(
                 f"{ref.sentence}, which exists neither in the file nor in the account{ref.why}"
             )

@@ -90,6 +90,9 @@ class Change:
     # Parts of `after` SES cannot take yet (top-level key → why: a tracking domain waiting for
     # its identity's verification): apply leaves them for a later run.
     held: dict[str, str] = field(default_factory=dict)
+    # The whole change waits for what `held` names (a create SES refuses until an identity is
+    # verified): apply runs nothing of it.
+    waits: bool = False
 
     @property
     def address(self) -> str:
@@ -97,7 +100,10 @@ class Change:
 
     @property
     def waiting(self) -> bool:
-        """Nothing of it can be applied yet: an update every moving field of which is held."""
+        """Nothing of it can be applied yet: it waits whole, or it is an update every moving
+        field of which is held."""
+        if self.waits:
+            return True
         held = self.action == "update" and bool(self.held)
         return held and all(f.path[0] in self.held for f in self.fields)
 
@@ -125,6 +131,8 @@ class Change:
             data["write_only"] = sorted(self.write_only)  # names only: values are never saved
         if self.held:
             data["waiting"] = dict(sorted(self.held.items()))
+        if self.waits:
+            data["waits"] = True
         return data
 
 

@@ -28,6 +28,12 @@ class Reference(NamedTuple):
     referrer_kind: str
     referrer_name: str
     verified: bool = False
+    names: tuple[str, ...] = ()  # the names that answer it (Refers.names); () is `name`
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The resources any one of which answers the reference."""
+        return self.names or (self.name,)
 
     @property
     def sentence(self) -> str:
@@ -38,10 +44,16 @@ class Reference(NamedTuple):
     @property
     def why(self) -> str:
         """What SES needs of the resource referred to, when more than existing."""
-        return " (SES needs it as an identity of its own, verified)" if self.verified else ""
+        if not self.verified:
+            return ""
+        if len(self.candidates) > 1:
+            others = " or ".join(self.candidates[1:])
+            return f" (SES needs it, or {others}, as a verified identity)"
+        return " (SES needs it as an identity of its own, verified)"
 
     def in_file(self, loaded: LoadedConfig) -> bool:
-        return self.name in (loaded.section(BY_KIND[self.kind].section) or {})
+        section = loaded.section(BY_KIND[self.kind].section) or {}
+        return any(name in section for name in self.candidates)
 
 
 def references(loaded: LoadedConfig) -> list[Reference]:
@@ -55,9 +67,8 @@ def references(loaded: LoadedConfig) -> list[Reference]:
                 value = _at(entry, refers.path)
                 if isinstance(value, str) and value and value not in refers.exempt:
                     where = loaded.value_mark(kind.section, *_file_path(kind, name), *refers.path)
-                    found.append(
-                        Reference(refers.kind, value, where, kind.kind, name, refers.verified)
-                    )
+                    ref = Reference(refers.kind, value, where, kind.kind, name, refers.verified)
+                    found.append(ref._replace(names=refers.names(value)))
     return found
 
 

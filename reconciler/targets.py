@@ -37,9 +37,10 @@ def wanted(targets: Iterable[Address], references: list[Reference]) -> set[Addre
     found = set(targets)
     while True:
         more = {
-            (ref.kind, ref.name)
+            (ref.kind, name)
             for ref in references
             if (ref.referrer_kind, ref.referrer_name) in found
+            for name in ref.candidates
         } - found
         if not more:
             return found

@@ -9,7 +9,8 @@ schema read these declarations; none of them names a kind. A kind states:
 - its shape: `model` (the pydantic class of one entry), `singleton`, `children` (kinds that
   live inside it, each a change of its own, e.g. a set's event destinations);
 - what it names: `refers`, paths in an entry (and in its state: the keys are the same) that
-  name another resource, which plan checks, targets follow and apply orders by;
+  name another resource, which plan checks, targets follow and apply orders by (a `sender`
+  address names an identity, itself or its domain);
 - its guards: `deletion_flag` (a flag every delete of it needs), `prune_limited` (its deletes
   count against `guards.max_suppressions_pruned`);
 - how it reads, diffs and writes (`list_names`, `read`, `diff`, `apply`), or, for a kind too
@@ -55,6 +56,17 @@ class Refers:
     kind: str
     verified: bool = False  # SES needs the identity verified, not only present
     exempt: frozenset[str] = frozenset()  # names that need no definition (built-in pools)
+    sender: bool = False  # an address, answered by its own identity or a domain's above it
+
+    def names(self, value: str) -> tuple[str, ...]:
+        """The names that answer a reference to `value`: a sender address is answered by its
+        own identity, its domain's or a parent domain's ("when you verify a domain identity,
+        you can send email from any subdomain or email address of the verified domain":
+        developer guide, "Creating and verifying identities")."""
+        if not (self.sender and "@" in value):
+            return (value,)
+        labels = value.rpartition("@")[2].lower().split(".")
+        return (value, *(".".join(labels[i:]) for i in range(len(labels) - 1)))
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,15 @@ def test_ctrl_c_starts_no_change_and_no_call_and_says_what_landed(
     assert len(result.cut_short) <= apply.WORKERS
     assert len(result.cut_short) + len(result.not_applied) == 40
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_a_change_that_waits_whole_runs_nothing_and_is_reported_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    why = {"from_email_address": "waiting for identity example.com to be verified"}
+    waiting = Change("create", "template", "t", after={}, held=why, waits=True)
+    seen = Changes()
+    result = run(monkeypatch, [waiting, Change("create", "template", "u")], seen, Client())
+    assert seen.started() == {"template u"}
+    assert [c.address for c in result.applied] == ["template u"]
+    assert result.waiting == [waiting] and result.error is None

@@ -109,3 +109,19 @@ def test_markdown_of_5000_guarded_changes_keeps_summary_and_guards_under_the_cap
 
 def test_markdown_for_no_changes() -> None:
     assert "**No changes.**" in render.markdown(Plan("s", "us-east-1"))
+
+
+def test_a_change_that_waits_whole_says_so_in_every_format() -> None:
+    why = "waiting for identity example.com to be verified"
+    change = Change("create", "template", "t", after={"subject": "x"}, held={"x": why}, waits=True)
+    plan = Plan("s", "us-east-1", changes=[change])
+    text = render.text(plan)
+    assert "  + create  template t  (waiting: nothing SES takes yet)" in text
+    assert f"        x: {why}" in text
+    assert "1 of them waits for verification" in text
+    document = json.loads(render.as_json(plan))
+    jsonschema.validate(document, plan_schema())
+    assert document["changes"][0]["waits"] is True
+    assert document["changes"][0]["waiting"] == {"x": why}
+    held_only = Change("create", "template", "u", after={"subject": "x"}, held={"x": why})
+    assert not held_only.waiting and "waits" not in held_only.to_json()
