@@ -1,8 +1,10 @@
 """The account-level suppression list (moto 5.2.1 has none in SES v2).
 
-Entries are kept in insertion order and listed in pages of up to 1,000 (SES's maximum page
-size), filtered by reason. Tests and benchmarks can fill it directly with the control
-endpoint POST /_sesctl/suppressions {"entries": {"a@example.com": "BOUNCE"}, "region": "…"}.
+Entries are kept in insertion order and listed by ListSuppressedDestinations, filtered by
+reason (API reference), in pages of up to 1,000 (inferred: the reference sets no maximum
+PageSize for this list; 1,000 is the largest any other SES v2 list takes). Tests and
+benchmarks can fill it directly with the control endpoint POST /_sesctl/suppressions
+{"entries": {"a@example.com": "BOUNCE"}, "region": "…"}.
 """
 
 from __future__ import annotations
