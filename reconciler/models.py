@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sized
 from functools import cache
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -465,6 +466,51 @@ class Template(Strict):
         return self
 
 
+# A bare address: SES takes no display name as a custom verification email's sender.
+SenderAddress = Annotated[
+    str,
+    *name(
+        "sender address",
+        r"(?=.{1,320}$)[^@\s<>\"]{1,64}@(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+        r"[A-Za-z0-9-]{2,63}",
+        "write a bare address (verify@example.com), no display name",
+    ),
+]
+
+
+def _redirect_url(value: str) -> str:
+    """Where SES sends the recipient after the link: an http(s) URL with a host."""
+    url = urlsplit(value)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL; SES refuses it")
+    return value
+
+
+CvTemplateName = Annotated[
+    str, *name("custom verification email template name", SIMPLE, SIMPLE_RULE)
+]
+RedirectUrl = Annotated[str, AfterValidator(_redirect_url)]
+
+
+class CustomVerificationEmailTemplate(Strict):
+    """The email SES sends to verify a new address; SES appends the link itself."""
+
+    from_email_address: SenderAddress
+    template_subject: Annotated[str, Field(min_length=1)]
+    template_content: str | None = None
+    template_content_file: str | None = None
+    success_redirection_url: RedirectUrl
+    failure_redirection_url: RedirectUrl
+    protect: Protect = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _one_content(self) -> CustomVerificationEmailTemplate:
+        if (self.template_content is None) == (self.template_content_file is None):
+            raise ValueError("give template_content or template_content_file (one of them)")
+        return self
+
+
 class DedicatedIp(Strict):
     """A leased IP (the key): which pool it sends from and how far it is warmed up."""
 
@@ -606,6 +652,10 @@ class Config(Strict):
     identities: dict[IdentityName, Identity] | None = None
     configuration_sets: dict[SetName, ConfigurationSet] | None = None
     templates: dict[TemplateName, Template] | None = None
+    custom_verification_email_templates: Annotated[
+        dict[CvTemplateName, CustomVerificationEmailTemplate] | None,
+        at_most(50, "custom verification email templates (50 per account)"),
+    ] = None
     dedicated_ip_pools: dict[PoolName, DedicatedIpPool] | None = None
     dedicated_ips: dict[str, DedicatedIp] | None = None
     contact_lists: Annotated[

@@ -11,6 +11,7 @@ from ..plan import register_kind
 from .account import AccountSettings
 from .configuration_sets import ConfigurationSets
 from .contact_lists import ContactLists
+from .custom_verification_email_templates import CustomVerificationEmailTemplates
 from .dedicated_ip_pools import DedicatedIpPools
 from .dedicated_ips import DedicatedIps
 from .identities import Identities
@@ -25,6 +26,7 @@ KINDS: tuple[Kind, ...] = (
     ConfigurationSets(),
     Identities(),
     Templates(),
+    CustomVerificationEmailTemplates(),
     ContactLists(),
     SuppressionList(),
 )

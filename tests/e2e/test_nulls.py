@@ -119,7 +119,21 @@ def destination_type_case(kind: str) -> Case:
     )
 
 
-ID, CS, TPL = "identity", "configuration_set", "template"
+def verification_template(ses: Any) -> dict[str, Any]:
+    return ses.get_custom_verification_email_template(TemplateName="welcome")
+
+
+def verified_sender(env: Env) -> None:
+    env.verified("example.com")
+
+
+CVET = (
+    "custom_verification_email_templates: {{welcome: {{from_email_address: verify@example.com,"
+    " template_subject: Confirm, template_content: '<p>Hello</p>',"
+    " success_redirection_url: 'https://example.com/ok',"
+    " failure_redirection_url: 'https://example.com/failed', {}}}}}\n"
+)
+ID, CS, TPL, CV = "identity", "configuration_set", "template", "custom_verification_email_template"
 POOL, LIST = "dedicated_ip_pool", "contact_list"
 A = "a.example.com"
 CASES = [
@@ -352,6 +366,23 @@ CASES = [
             "team" not in tag_keys(ses.get_email_template(TemplateName="t").get("Tags", []))
         ),
     ),
+    # --- custom verification email templates (SES takes them from a verified sender only)
+    Case(
+        "custom_verification_email_templates.*.protect",
+        CVET.format("protect: @@"),
+        "true",
+        {(CV, "welcome", "tags.sesctl:protect")},
+        lambda ses: "sesctl:protect" not in tag_keys(verification_template(ses)["Tags"]),
+        verified_sender,
+    ),
+    Case(
+        "custom_verification_email_templates.*.tags",
+        CVET.format("tags: @@"),
+        "{team: mail}",
+        {(CV, "welcome", "tags.team")},
+        lambda ses: "team" not in tag_keys(verification_template(ses)["Tags"]),
+        verified_sender,
+    ),
     # --- dedicated IP pools
     Case(
         "dedicated_ip_pools.*.protect",
@@ -417,6 +448,8 @@ NOT_AN_UNSET = {
     "templates.*.test_data",
     "templates.*.subject",
     "templates.*.subject_file",
+    "custom_verification_email_templates.*.template_content",
+    "custom_verification_email_templates.*.template_content_file",
 }
 
 
@@ -491,6 +524,27 @@ def test_null_template_subject_picks_the_other_spelling(env: Env, real: str, nul
     establish(env, HEAD + f"templates: {{t: {real}}}\n")
     assert converge(env, HEAD + f"templates: {{t: {null}}}\n")["changes"] == []
     assert template(env.ses())["Subject"] == "Hi"
+
+
+@pytest.mark.parametrize(
+    ("real", "null"),
+    [
+        ("template_content: '<p>Hi</p>'", "template_content: null, template_content_file: b.html"),
+        (
+            "template_content_file: b.html",
+            "template_content_file: null, template_content: '<p>Hi</p>'",
+        ),
+    ],
+    ids=["template_content", "template_content_file"],
+)
+def test_null_verification_content_picks_the_other_spelling(env: Env, real: str, null: str) -> None:
+    """A custom verification template keeps its content: null one spelling, give the other."""
+    env.verified("example.com")
+    (env.tmp / "b.html").write_text("<p>Hi</p>")
+    base = CVET.replace(" template_content: '<p>Hello</p>',", "")
+    establish(env, HEAD + base.format(real))
+    assert converge(env, HEAD + base.format(null))["changes"] == []
+    assert verification_template(env.ses())["TemplateContent"] == "<p>Hi</p>"
 
 
 def test_null_test_data_is_never_sent(env: Env) -> None:

@@ -22,7 +22,14 @@ from reconciler.emulator.tags import Tagging
 
 # The IAM service authorization reference's SES resource types sesctl manages, in the order
 # GetResources lists them.
-SES_ARN_TYPES = ("identity", "configuration-set", "dedicated-ip-pool", "template", "contact-list")
+SES_ARN_TYPES = (
+    "identity",
+    "configuration-set",
+    "dedicated-ip-pool",
+    "template",
+    "custom-verification-email-template",
+    "contact-list",
+)
 
 
 @cache

@@ -255,6 +255,16 @@ def fill(wire: Wire) -> None:
         ],
     )
 
+    ses.create_custom_verification_email_template(
+        TemplateName="verify",
+        FromEmailAddress="hello@example.com",
+        TemplateSubject="Confirm",
+        TemplateContent="<p>Hello</p>",
+        SuccessRedirectionURL="https://example.com/ok",
+        FailureRedirectionURL="https://example.com/failed",
+        Tags=tags,
+    )
+
     other = Wire(wire.url, OTHER_REGION)
     other.ses.create_email_template(TemplateName="elsewhere", TemplateContent={"Subject": "s"})
     other.control("POST", "/_sesctl/sandbox", {"sandbox": True})
@@ -292,6 +302,14 @@ def read_all(wire: Wire) -> dict[str, Any]:
     for item in found["TemplatesMetadata"]:
         name = item["TemplateName"]
         answers[f"GetEmailTemplate {name}"] = raw("get_email_template", TemplateName=name)
+    answers["ListCustomVerificationEmailTemplates"] = found = raw(
+        "list_custom_verification_email_templates"
+    )
+    for item in found["CustomVerificationEmailTemplates"]:
+        name = item["TemplateName"]
+        answers[f"GetCustomVerificationEmailTemplate {name}"] = raw(
+            "get_custom_verification_email_template", TemplateName=name
+        )
     answers["ListSuppressedDestinations"] = pages = [raw("list_suppressed_destinations")]
     while "NextToken" in pages[-1]:
         pages.append(raw("list_suppressed_destinations", NextToken=pages[-1]["NextToken"]))
@@ -346,7 +364,7 @@ def test_every_answer_is_the_same_after_a_restart_on_the_state_file(
         second.stop()
     assert after == before
     # the fill reached every kind, so the comparison covers it
-    assert len(before["GetResources"]["ResourceTagMappingList"]) == 6
+    assert len(before["GetResources"]["ResourceTagMappingList"]) == 7
     assert len(before["messages"]["messages"]) == 5
     assert before["GetEmailIdentity broken.example.net"]["VerificationStatus"] == "FAILED"
     assert before["GetAccount"]["VdmAttributes"]["VdmEnabled"] == "ENABLED"

@@ -32,6 +32,7 @@ NULLS: dict[str, str] = {
     "identities": CONVERGES,
     "configuration_sets": CONVERGES,
     "templates": CONVERGES,
+    "custom_verification_email_templates": CONVERGES,
     "dedicated_ip_pools": CONVERGES,
     "dedicated_ips": CONVERGES,
     "contact_lists": CONVERGES,
@@ -114,6 +115,12 @@ NULLS: dict[str, str] = {
     "templates.*.test_data": CONVERGES,
     "templates.*.protect": CONVERGES,
     "templates.*.tags": CONVERGES,
+    # Custom verification email templates: Create and Update take every member, so none can
+    # be unset; the content has two spellings, and null on one only picks the other.
+    "custom_verification_email_templates.*.template_content": CONVERGES,
+    "custom_verification_email_templates.*.template_content_file": CONVERGES,
+    "custom_verification_email_templates.*.protect": CONVERGES,
+    "custom_verification_email_templates.*.tags": CONVERGES,
     "dedicated_ip_pools.*.protect": CONVERGES,
     "dedicated_ip_pools.*.tags": CONVERGES,
     # A leased IP is always in some pool and always has a warm-up percentage.
@@ -145,6 +152,7 @@ NAMES = {
     "configuration_sets": "cs",
     "event_destinations": "d",
     "templates": "t",
+    "custom_verification_email_templates": "welcome",
     "dedicated_ip_pools": "p",
     "dedicated_ips": "198.51.100.7",
     "contact_lists": "news",
@@ -159,6 +167,13 @@ REQUIRED: dict[str, dict[str, Any]] = {
         "sns_destination": {"topic_arn": "arn:aws:sns:us-east-1:123456789012:t"},
     },
     "templates.*": {"subject": "Hi", "text": "Hello"},
+    "custom_verification_email_templates.*": {
+        "from_email_address": "verify@example.com",
+        "template_subject": "Confirm",
+        "template_content": "<p>Hello</p>",
+        "success_redirection_url": "https://example.com/ok",
+        "failure_redirection_url": "https://example.com/failed",
+    },
     "contact_lists.*.topics.*": {
         "display_name": "Weekly",
         "default_subscription_status": "OPT_OUT",
@@ -171,6 +186,9 @@ REQUIRED: dict[str, dict[str, Any]] = {
 SIBLINGS: dict[str, dict[str, Any]] = {
     "templates.*.subject": {"subject_file": "subject.txt"},
     "templates.*.text": {"html": "<p>Hello</p>"},
+    "custom_verification_email_templates.*.template_content": {
+        "template_content_file": "subject.txt"
+    },
     "configuration_sets.*.event_destinations.*.sns_destination": {
         "event_bridge_destination": {
             "event_bus_arn": "arn:aws:events:us-east-1:123456789012:event-bus/default"
