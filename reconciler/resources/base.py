@@ -250,3 +250,32 @@ def apply_tags(client: Sesv2, arn: str, before: dict[str, str], after: dict[str,
         client.call("TagResource", ResourceArn=arn, Tags=tags_to_api(added))
     if removed:
         client.call("UntagResource", ResourceArn=arn, TagKeys=removed)
+
+
+@dataclass(frozen=True)
+class Calls:
+    """A kind written by one Create, one Update and one Delete that name the resource by the
+    same member, with tags given to Create and moved by TagResource after (templates, contact
+    lists, custom verification email templates)."""
+
+    create: str
+    update: str
+    delete: str
+    name: str  # the member that names the resource: TemplateName, ContactListName
+
+    def apply(
+        self, client: Sesv2, change: Change, arn_type: str, members: dict[str, Any], moved: bool
+    ) -> None:
+        """Delete it; create it with `members` and its tags; or update `members` when they
+        `moved`, then its tags."""
+        named = {self.name: change.name}
+        before, after = change.before or {}, change.after or {}
+        if change.action == "delete":
+            client.call(self.delete, **named)
+        elif change.action == "create":
+            tags = tags_to_api(after["tags"])
+            create(client, self.create, (arn_type, change.name), **named, Tags=tags, **members)
+        else:
+            if moved:
+                client.call(self.update, **named, **members)
+            apply_tags(client, client.arn(arn_type, change.name), before["tags"], after["tags"])

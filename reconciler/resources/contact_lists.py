@@ -12,21 +12,20 @@ from ..client import Sesv2
 from ..models import ContactList
 from ..plan import Change
 from .base import (
+    Calls,
     Context,
-    apply_tags,
     authoritative,
-    create,
     desired_tags,
     field_changes,
     lifecycle,
     managed,
     read_or_none,
     tags_from_api,
-    tags_to_api,
 )
 from .kind import Kind
 
 KIND = "contact_list"
+CALLS = Calls("CreateContactList", "UpdateContactList", "DeleteContactList", "ContactListName")
 
 
 def _topics_from_api(topics: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
@@ -90,24 +89,10 @@ class ContactLists(Kind):
         return lifecycle(KIND, name, want, live, ctx, authoritative(model, "tags", "topics"))
 
     def apply(self, client: Sesv2, change: Change) -> None:
-        name, before, after = change.name, change.before or {}, change.after or {}
-        if change.action == "delete":
-            client.call("DeleteContactList", ContactListName=name)
-            return
+        before, after = change.before or {}, change.after or {}
         content: dict[str, Any] = {"Topics": _topics_to_api(after.get("topics"))}
         if after.get("description"):
             content["Description"] = after["description"]
-        if change.action == "create":
-            create(
-                client,
-                "CreateContactList",
-                (self.arn_type, name),
-                ContactListName=name,
-                Tags=tags_to_api(after["tags"]),
-                **content,
-            )
-            return
         own = ("description", "topics")
-        if field_changes({k: before.get(k) for k in own}, {k: after.get(k) for k in own}):
-            client.call("UpdateContactList", ContactListName=name, **content)
-        apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+        moved = field_changes({k: before.get(k) for k in own}, {k: after.get(k) for k in own})
+        CALLS.apply(client, change, self.arn_type, content, bool(moved))

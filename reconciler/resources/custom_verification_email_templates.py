@@ -25,17 +25,15 @@ from ..files import FileError, read_inside, shown
 from ..models import CustomVerificationEmailTemplate
 from ..plan import Change
 from .base import (
+    Calls,
     Context,
-    apply_tags,
     authoritative,
-    create,
     desired_tags,
     field_changes,
     lifecycle,
     pascal,
     read_or_none,
     tags_from_api,
-    tags_to_api,
 )
 from .kind import Kind, Refers
 
@@ -51,6 +49,12 @@ MEMBERS = (
     "failure_redirection_url",
 )
 MAX_CONTENT_BYTES = 10 * 1024 * 1024
+CALLS = Calls(
+    "CreateCustomVerificationEmailTemplate",
+    "UpdateCustomVerificationEmailTemplate",
+    "DeleteCustomVerificationEmailTemplate",
+    "TemplateName",
+)
 SENDER = Refers(("from_email_address",), "identity", verified=True, sender=True)
 
 # The FAQ's allowlist: every tag takes class, id, style and title; these take more. Not on
@@ -163,24 +167,9 @@ class CustomVerificationEmailTemplates(Kind):
         return changes
 
     def apply(self, client: Sesv2, change: Change) -> None:
-        name, before, after = change.name, change.before or {}, change.after or {}
-        if change.action == "delete":
-            client.call("DeleteCustomVerificationEmailTemplate", TemplateName=name)
-            return
-        members = {_api(member): after[member] for member in MEMBERS}
-        if change.action == "create":
-            create(
-                client,
-                "CreateCustomVerificationEmailTemplate",
-                (self.arn_type, name),
-                TemplateName=name,
-                Tags=tags_to_api(after["tags"]),
-                **members,
-            )
-            return
-        if _members_move(before, after):
-            client.call("UpdateCustomVerificationEmailTemplate", TemplateName=name, **members)
-        apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+        before, after = change.before or {}, change.after or {}
+        members = {_api(member): after.get(member) for member in MEMBERS}
+        CALLS.apply(client, change, self.arn_type, members, _members_move(before, after))
 
 
 def _api(member: str) -> str:

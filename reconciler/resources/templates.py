@@ -20,15 +20,13 @@ from ..handlebars import SES_SUPPLIED, MissingVariableError, TemplateSyntaxError
 from ..models import Template
 from ..plan import Change
 from .base import (
+    Calls,
     Context,
-    apply_tags,
     authoritative,
-    create,
     desired_tags,
     lifecycle,
     read_or_none,
     tags_from_api,
-    tags_to_api,
 )
 from .kind import Kind
 
@@ -39,6 +37,7 @@ KIND = "template"
 PARTS = ("subject", "html", "text")
 # A template is at most 500 KB, all parts together (SES developer guide, "Service quotas").
 MAX_TEMPLATE_BYTES = 500 * 1024
+CALLS = Calls("CreateEmailTemplate", "UpdateEmailTemplate", "DeleteEmailTemplate", "TemplateName")
 SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")  # stand-ins
 
 
@@ -113,24 +112,10 @@ class Templates(Kind):
         return lifecycle(KIND, name, want, live, ctx, authoritative(model, "tags"))
 
     def apply(self, client: Sesv2, change: Change) -> None:
-        name, before, after = change.name, change.before or {}, change.after or {}
-        if change.action == "delete":
-            client.call("DeleteEmailTemplate", TemplateName=name)
-            return
+        before, after = change.before or {}, change.after or {}
         content = {part.capitalize(): after[part] for part in PARTS if after.get(part) is not None}
-        if change.action == "create":
-            create(
-                client,
-                "CreateEmailTemplate",
-                (self.arn_type, name),
-                TemplateName=name,
-                TemplateContent=content,
-                Tags=tags_to_api(after["tags"]),
-            )
-            return
-        if any(before.get(part) != after.get(part) for part in PARTS):
-            client.call("UpdateEmailTemplate", TemplateName=name, TemplateContent=content)
-        apply_tags(client, client.arn(self.arn_type, name), before["tags"], after["tags"])
+        moved = any(before.get(part) != after.get(part) for part in PARTS)
+        CALLS.apply(client, change, self.arn_type, {"TemplateContent": content}, moved)
 
 
 def source_problems(source: str | None, test_data: dict[str, Any] | None, where: str) -> list[str]:
