@@ -80,19 +80,6 @@ class Emulator:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Serve in the foreground until interrupted; save state on the way out."""
-        if self._thread is None:
-            self.start()
-        try:
-            assert self._thread is not None
-            while self._thread.is_alive():
-                self._thread.join(timeout=1)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.stop()
-
     def stop(self) -> None:
         """Stop serving, then save the state file."""
         server, self._server = self._server, None
