@@ -3,7 +3,7 @@
 Fetching runs concurrently across operations (the client's rate limiter keeps each operation
 inside its quota). Only what the diff needs is read: resources the file names that exist,
 and resources this stack owns; everything else is only listed, and reported as unmanaged. A
-kind read as a whole section (`Kind.collection`: the suppression list) is read alongside.
+kind read as a whole section (a `SectionKind`: the suppression list) is read alongside.
 Nothing here names a kind: each declares what it is (resources/kind.py).
 """
 
@@ -22,9 +22,9 @@ from .errors import SesctlError
 from .limits import Limits
 from .plan import STACK_TAG, Change, Plan, Unmanaged
 from .references import Reference, references
-from .resources import BY_KIND, KINDS
+from .resources import BY_KIND, KINDS, LISTED
 from .resources.base import Context
-from .resources.kind import Kind
+from .resources.kind import Kind, ListedKind, SectionKind
 
 FETCH_THREADS = 16
 
@@ -44,18 +44,17 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     refs = references(loaded)
     ctx = Context(config.stack, dict(config.tags), allow_takeover)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
-    collections = [k for k in managed if k.collection]
+    collections = [k for k in managed if isinstance(k, SectionKind)]
+    listed = [k for k in managed if isinstance(k, ListedKind)]
     with ThreadPoolExecutor(max(1, len(collections))) as side:  # read alongside the rest
         sections = [side.submit(_section_changes, k, client, loaded) for k in collections]
-        live = fetch(client, loaded, [k for k in managed if not k.collection])
+        live = fetch(client, loaded, listed)
         plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
         needed = (name for r in refs if r.verified for name in r.candidates)
         ctx.verified = verification.verified(client, needed)
         for future in sections:
             plan.changes.extend(future.result())
-    for kind in managed:
-        if kind.collection:
-            continue
+    for kind in listed:
         desired = entries(loaded, kind)
         found = live[kind.kind]
         for name in sorted(set(desired) | set(found.state)):
@@ -72,7 +71,7 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     return plan
 
 
-def _section_changes(kind: Kind, client: Sesv2, loaded: LoadedConfig) -> list[Change]:
+def _section_changes(kind: SectionKind, client: Sesv2, loaded: LoadedConfig) -> list[Change]:
     """A whole-section kind's changes: its live members read (lazily), then its pure diff."""
     section = loaded.section(kind.section)
     return kind.diff_section(section, kind.read_section(client, section))
@@ -97,7 +96,7 @@ def entries(loaded: LoadedConfig, kind: Kind) -> dict[str, Any]:
     return section or {}
 
 
-def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, Found]:
+def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[ListedKind]) -> dict[str, Found]:
     """List each kind, learn ownership, then read the resources the diff needs, concurrently."""
     stack = loaded.model.stack
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
@@ -105,7 +104,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[Kind]) -> dict[str, F
         owners_future = pool.submit(ownership.fetch, client) if taggable else None
         listed = {k.kind: pool.submit(k.list_names, client) for k in kinds}
         owners = owners_future.result() if owners_future else None
-        wanted: dict[Kind, list[str]] = {}
+        wanted: dict[ListedKind, list[str]] = {}
         result: dict[str, Found] = {}
         for kind in kinds:
             names = listed[kind.kind].result()
@@ -134,7 +133,7 @@ def _submit_reads(
     pool: ThreadPoolExecutor,
     client: Sesv2,
     owners: ownership.Ownership | None,
-    wanted: dict[Kind, list[str]],
+    wanted: dict[ListedKind, list[str]],
 ) -> dict[tuple[str, str], Future[dict[str, Any] | None]]:
     """Read each wanted resource, with the tags ownership learnt; one kind after another in
     turn, so a slow kind does not hold back the others (each goes at its own pace)."""
@@ -161,7 +160,7 @@ def _check_references(
         if ref.in_file(loaded):
             continue
         if ref.kind not in listed:  # a kind the file does not manage: listed once
-            listed[ref.kind] = BY_KIND[ref.kind].list_names(client)
+            listed[ref.kind] = LISTED[ref.kind].list_names(client)
         if not any(name in listed[ref.kind] for name in ref.candidates):
             missing.append(
                 f"{ref.sentence}, which exists neither in the file nor in the account{ref.why}"

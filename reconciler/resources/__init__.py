@@ -15,7 +15,7 @@ from .custom_verification_email_templates import CustomVerificationEmailTemplate
 from .dedicated_ip_pools import DedicatedIpPools
 from .dedicated_ips import DedicatedIps
 from .identities import Identities
-from .kind import Child, Kind
+from .kind import Child, Kind, ListedKind
 from .suppressions import SuppressionList
 from .templates import Templates
 
@@ -33,6 +33,8 @@ KINDS: tuple[Kind, ...] = (
 
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 BY_SECTION: dict[str, Kind] = {k.section: k for k in KINDS}
+# the kinds listed by name: the only ones another kind's entries can name (Refers)
+LISTED: dict[str, ListedKind] = {k.kind: k for k in KINDS if isinstance(k, ListedKind)}
 # child kind → (its parent kind, its declaration)
 CHILDREN: dict[str, tuple[Kind, Child]] = {c.kind: (k, c) for k in KINDS for c in k.children}
 # kind → the kinds whose resources its own may name (a child names its parent): creates wait

@@ -18,7 +18,7 @@ from ..client import Sesv2
 from ..models import Account
 from ..plan import Change
 from .base import Context, field_changes, from_api, managed, overlay, to_api, update_or_nothing
-from .kind import Kind
+from .kind import ListedKind
 
 KIND = "account"
 NAME = "account"
@@ -31,7 +31,7 @@ DETAILS_API = {
 }
 
 
-class AccountSettings(Kind):
+class AccountSettings(ListedKind):
     section = "account"
     kind = KIND
     order = 5

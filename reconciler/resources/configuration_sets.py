@@ -49,7 +49,7 @@ from .base import (
     tags_to_api,
     to_api,
 )
-from .kind import Child, Kind, Refers, clean
+from .kind import Child, ListedKind, Refers, clean
 
 KIND = "configuration_set"
 
@@ -88,7 +88,7 @@ def _group_params(group: str, value: dict[str, Any] | None) -> dict[str, Any]:
     return {"VdmOptions": params} if group == "vdm_options" else params
 
 
-class ConfigurationSets(Kind):
+class ConfigurationSets(ListedKind):
     section = "configuration_sets"
     kind = KIND
     arn_type = "configuration-set"

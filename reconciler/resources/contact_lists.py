@@ -22,7 +22,7 @@ from .base import (
     read_or_none,
     tags_from_api,
 )
-from .kind import Kind
+from .kind import ListedKind
 
 KIND = "contact_list"
 CALLS = Calls("CreateContactList", "UpdateContactList", "DeleteContactList", "ContactListName")
@@ -53,7 +53,7 @@ def _topics_to_api(topics: dict[str, dict[str, Any]] | None) -> list[dict[str, A
     return result
 
 
-class ContactLists(Kind):
+class ContactLists(ListedKind):
     section = "contact_lists"
     kind = KIND
     arn_type = "contact-list"

@@ -35,7 +35,7 @@ from .base import (
     read_or_none,
     tags_from_api,
 )
-from .kind import Kind, Refers
+from .kind import ListedKind, Refers
 
 if TYPE_CHECKING:
     from ..config import LoadedConfig
@@ -81,7 +81,7 @@ strike strong sub sup table tbody td textarea tfoot th thead tr tt u ul var
 TAGS = frozenset(ALLOWED.split())
 
 
-class CustomVerificationEmailTemplates(Kind):
+class CustomVerificationEmailTemplates(ListedKind):
     section = "custom_verification_email_templates"
     kind = KIND
     arn_type = "custom-verification-email-template"

@@ -24,13 +24,13 @@ from .base import (
     tags_from_api,
     tags_to_api,
 )
-from .kind import Kind
+from .kind import ListedKind
 
 KIND = "dedicated_ip_pool"
 REPLACE_REASON = "scaling_mode MANAGED → STANDARD cannot change in place: delete, create"
 
 
-class DedicatedIpPools(Kind):
+class DedicatedIpPools(ListedKind):
     section = "dedicated_ip_pools"
     kind = KIND
     arn_type = "dedicated-ip-pool"

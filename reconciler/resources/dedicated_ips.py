@@ -14,7 +14,7 @@ from ..errors import ConfigError, SesctlError
 from ..models import BUILT_IN_POOLS, DedicatedIp
 from ..plan import Change
 from .base import Context, managed, overlay, read_or_none, update_or_nothing
-from .kind import Kind, Refers
+from .kind import ListedKind, Refers
 
 if TYPE_CHECKING:
     from ..config import LoadedConfig
@@ -23,7 +23,7 @@ KIND = "dedicated_ip"
 DEFAULT_POOL = "ses-default-dedicated-pool"
 
 
-class DedicatedIps(Kind):
+class DedicatedIps(ListedKind):
     section = "dedicated_ips"
     kind = KIND
     order = 15

@@ -40,7 +40,7 @@ from .base import (
     tags_to_api,
     to_api,
 )
-from .kind import Child, Kind, Refers
+from .kind import Child, ListedKind, Refers
 
 if TYPE_CHECKING:
     from ..config import LoadedConfig
@@ -52,7 +52,7 @@ KEY_TAG = "sesctl:dkim-key-sha256"
 MAX_POLICY_BYTES = 4096
 
 
-class Identities(Kind):
+class Identities(ListedKind):
     section = "identities"
     kind = KIND
     arn_type = "identity"  # arn:aws:ses:<region>:<account>:identity/<name>

@@ -1,8 +1,10 @@
 """What a resource kind declares: everything the rest of sesctl needs to know about it.
 
-A kind is one module under `resources/` with one class deriving from `Kind`, listed once in
-`resources/__init__.py`. The engine, apply, validate, import, targets, guards and the plan's
-schema read these declarations; none of them names a kind. A kind states:
+A kind is one module under `resources/` with one class, listed once in
+`resources/__init__.py`: a `ListedKind` (listed, read and diffed one resource at a time) or
+a `SectionKind` (too large for that: read and diffed as a whole section). The engine, apply,
+validate, import, targets, guards and the plan's schema read these declarations; none of
+them names a kind. A kind states:
 
 - where it lives: `section` in the file, `kind` in plans, `arn_type` in its ARN (None when it
   carries no tags), `order` in apply (deletes run in reverse), `label` in messages;
@@ -13,14 +15,15 @@ schema read these declarations; none of them names a kind. A kind states:
   address names an identity, itself or its domain);
 - its guards: `deletion_flag` (a flag every delete of it needs), `prune_limited` (its deletes
   count against `guards.max_suppressions_pruned`);
-- how it reads, diffs and writes (`list_names`, `read`, `diff`, `apply`), or, for a kind too
-  large to list and read one by one, `collection` with `read_section` and `diff_section`;
+- how it reads, diffs and writes: `list_names`, `read` and `diff` (a `ListedKind`) or
+  `read_section` and `diff_section` (a `SectionKind`), then `apply`;
 - what it checks when the file loads (`check`), offline problems validate reports
   (`problems`), and how import writes it (`comment`, `imported`, `export`).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +83,8 @@ class Child:
     label: str = ""
 
 
-class Kind:
-    """The base of every resource kind: declarations, and defaults for the optional parts."""
+class Kind(ABC):
+    """What every resource kind declares, and defaults for the optional parts."""
 
     section: ClassVar[str]
     kind: ClassVar[str]
@@ -91,7 +94,6 @@ class Kind:
     label: ClassVar[str] = ""
     comment: ClassVar[str] = ""
     singleton: ClassVar[bool] = False
-    collection: ClassVar[bool] = False
     children: ClassVar[tuple[Child, ...]] = ()
     refers: ClassVar[tuple[Refers, ...]] = ()
     deletion_flag: ClassVar[str | None] = None
@@ -103,37 +105,9 @@ class Kind:
         """The kind as a message says it: `configuration set`, `dedicated IP`."""
         return self.label or self.kind.replace("_", " ")
 
-    # --- reading, diffing, writing (kinds listed and read one by one) ---------------------
-
-    def list_names(self, client: Sesv2) -> list[str]:
-        raise NotImplementedError(f"{self.kind} is not listed one by one")
-
-    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        """The live state, normalised; None when it does not exist."""
-        raise NotImplementedError(f"{self.kind} is not read one by one")
-
-    def diff(
-        self, name: str, model: Any, live: dict[str, Any] | None, ctx: Context
-    ) -> list[Change]:
-        """Pure: the changes that take `live` to what `model` describes (None: delete)."""
-        raise NotImplementedError(f"{self.kind} is diffed as a whole")
-
+    @abstractmethod
     def apply(self, client: Sesv2, change: Change) -> None:
-        raise NotImplementedError
-
-    # --- a kind read and diffed as a whole section (`collection`) -------------------------
-
-    def read_section(self, client: Sesv2, section: Any) -> Any:
-        """What the section's diff needs of the live members (it may be read lazily)."""
-        raise NotImplementedError(f"{self.kind} is read one by one")
-
-    def read_many(self, client: Sesv2, names: set[str]) -> dict[str, dict[str, Any] | None]:
-        """Several members at once, for a saved plan's check (None: absent)."""
-        return {name: self.read(client, name, None) for name in names}
-
-    def diff_section(self, section: Any, live: Any) -> list[Change]:
-        """Pure: the changes that take the live members to what the section describes."""
-        raise NotImplementedError(f"{self.kind} is diffed one by one")
+        """Make one change in SES."""
 
     def preconditions(self, client: Sesv2, changes: list[Change]) -> list[str]:
         """What SES would stop apply on that only the live account shows (read now, so that
@@ -145,6 +119,7 @@ class Kind:
     def check(self, loaded: LoadedConfig) -> None:
         """Raise ConfigError (file:line:column) for what SES would refuse; may prepare entries
         (read the files they name, parse what they hold)."""
+        return None
 
     def problems(self, loaded: LoadedConfig) -> list[str]:
         """Offline problems validate, plan and apply report all at once (template syntax…)."""
@@ -156,14 +131,9 @@ class Kind:
 
     # --- import -------------------------------------------------------------------------
 
+    @abstractmethod
     def export(self, client: Sesv2) -> Any:
         """The live section as the file writes it."""
-        entries = {}
-        for name in self.list_names(client):
-            state = self.read(client, name, None)
-            if state is not None:
-                entries[name] = self.imported(name, state)
-        return entries.get(self.kind, {}) if self.singleton else entries
 
     def imported(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
         """One live entry as the file writes it: no unset values, no sesctl tags (but the
@@ -181,3 +151,43 @@ class Kind:
 
     def export_files(self, section: Any, directory: Path) -> None:
         """Move long values of an exported section into files beside the config."""
+        return None
+
+
+class ListedKind(Kind):
+    """A kind SES lists by name and reads one resource at a time."""
+
+    @abstractmethod
+    def list_names(self, client: Sesv2) -> list[str]:
+        """The names of the live resources."""
+
+    @abstractmethod
+    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
+        """The live state, normalised; None when it does not exist."""
+
+    @abstractmethod
+    def diff(
+        self, name: str, model: Any, live: dict[str, Any] | None, ctx: Context
+    ) -> list[Change]:
+        """Pure: the changes that take `live` to what `model` describes (None: delete)."""
+
+    def export(self, client: Sesv2) -> Any:
+        entries = {}
+        for name in self.list_names(client):
+            state = self.read(client, name, None)
+            if state is not None:
+                entries[name] = self.imported(name, state)
+        return entries.get(self.kind, {}) if self.singleton else entries
+
+
+class SectionKind(Kind):
+    """A kind too large to list and read one by one (the suppression list): read and diffed
+    as a whole section."""
+
+    @abstractmethod
+    def read_section(self, client: Sesv2, section: Any) -> Any:
+        """What the section's diff needs of the live members (it may be read lazily)."""
+
+    @abstractmethod
+    def diff_section(self, section: Any, live: Any) -> list[Change]:
+        """Pure: the changes that take the live members to what the section describes."""

@@ -16,7 +16,7 @@ from ..client import Sesv2
 from ..models import Suppressions
 from ..plan import Change
 from .base import field_changes, read_or_none
-from .kind import Kind
+from .kind import SectionKind
 
 KIND = "suppression"
 PAGE_SIZE = 1000
@@ -24,14 +24,13 @@ PAGE_SIZE = 1000
 PER_ADDRESS_LIMIT = 100
 
 
-class SuppressionList(Kind):
+class SuppressionList(SectionKind):
     section = "suppressions"
     kind = KIND
     order = 80
     model = Suppressions
     label = "suppression"
     comment = "the account-level suppression list (prune: false never deletes entries)"
-    collection = True
     prune_limited = True
 
     def read_section(self, client: Sesv2, section: Suppressions) -> Iterator[tuple[str, str]]:
@@ -40,8 +39,8 @@ class SuppressionList(Kind):
         wanted = set(section.addresses)
         if section.prune or len(wanted) > PER_ADDRESS_LIMIT:
             return _stream(client)
-        found = self.read_many(client, wanted)
-        return ((address, e["reason"]) for address, e in found.items() if e is not None)
+        found = ((address, _reason(client, address)) for address in wanted)
+        return ((address, reason) for address, reason in found if reason is not None)
 
     def diff_section(self, section: Suppressions, live: Iterable[tuple[str, str]]) -> list[Change]:
         """Pure: create or update what the file lists; with `prune`, delete every other entry.
@@ -65,21 +64,6 @@ class SuppressionList(Kind):
                 )
         return changes
 
-    def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
-        """One entry, as a change shows it: `{"reason": …}`; None when not listed."""
-        answer = read_or_none(client, "GetSuppressedDestination", EmailAddress=name)
-        return None if answer is None else {"reason": answer["SuppressedDestination"]["Reason"]}
-
-    def read_many(self, client: Sesv2, names: set[str]) -> dict[str, dict[str, Any] | None]:
-        """Several entries: one by one when few, else from one streamed pass over the list."""
-        if len(names) <= PER_ADDRESS_LIMIT:
-            return {name: self.read(client, name, None) for name in names}
-        found: dict[str, dict[str, Any] | None] = dict.fromkeys(names)
-        for address, reason in _stream(client):
-            if address in found:
-                found[address] = {"reason": reason}
-        return found
-
     def apply(self, client: Sesv2, change: Change) -> None:
         if change.action == "delete":
             client.call("DeleteSuppressedDestination", EmailAddress=change.name)
@@ -90,6 +74,12 @@ class SuppressionList(Kind):
     def export(self, client: Sesv2) -> Any:
         """The whole list, never pruned by the file import writes."""
         return {"prune": False, "addresses": dict(_stream(client))}
+
+
+def _reason(client: Sesv2, address: str) -> str | None:
+    """Why an address is listed; None when it is not."""
+    answer = read_or_none(client, "GetSuppressedDestination", EmailAddress=address)
+    return None if answer is None else str(answer["SuppressedDestination"]["Reason"])
 
 
 def _stream(client: Sesv2) -> Iterator[tuple[str, str]]:

@@ -28,7 +28,7 @@ from .base import (
     read_or_none,
     tags_from_api,
 )
-from .kind import Kind
+from .kind import ListedKind
 
 if TYPE_CHECKING:
     from ..config import LoadedConfig
@@ -41,7 +41,7 @@ CALLS = Calls("CreateEmailTemplate", "UpdateEmailTemplate", "DeleteEmailTemplate
 SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")  # stand-ins
 
 
-class Templates(Kind):
+class Templates(ListedKind):
     section = "templates"
     kind = KIND
     arn_type = "template"

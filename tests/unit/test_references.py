@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reconciler.references import Reference
+from reconciler.resources import KINDS, LISTED
 from reconciler.resources.kind import Refers
 from reconciler.yamlsource import Mark
 
@@ -28,3 +29,9 @@ def test_a_reference_says_which_names_answer_it() -> None:
     alone = Reference("identity", "example.com", where, "configuration_set", "cs", True)
     assert alone.candidates == ("example.com",)
     assert alone.why == " (SES needs it as an identity of its own, verified)"
+
+
+def test_what_a_kind_refers_to_is_a_kind_listed_by_name() -> None:
+    """Plan lists a referred kind to check a name exists: only a ListedKind can be named."""
+    referred = {r.kind for kind in KINDS for r in kind.refers}
+    assert referred and referred <= set(LISTED)
