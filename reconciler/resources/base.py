@@ -64,6 +64,11 @@ def tags_from_api(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tags or []}
 
 
+def answered_tags(answer: dict[str, Any], known: dict[str, str] | None) -> dict[str, str]:
+    """The tags a Get answered, or, when it answered none, those ownership already read."""
+    return tags_from_api(answer["Tags"]) if "Tags" in answer else (known or {})
+
+
 def tags_to_api(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 

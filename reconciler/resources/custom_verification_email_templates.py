@@ -27,13 +27,13 @@ from ..plan import Change
 from .base import (
     Calls,
     Context,
+    answered_tags,
     authoritative,
     desired_tags,
     field_changes,
     lifecycle,
     pascal,
     read_or_none,
-    tags_from_api,
 )
 from .kind import ListedKind, Refers
 
@@ -145,7 +145,7 @@ class CustomVerificationEmailTemplates(ListedKind):
         if answer is None:
             return None
         state: dict[str, Any] = {member: answer.get(_api(member)) for member in MEMBERS}
-        state["tags"] = tags_from_api(answer.get("Tags")) if "Tags" in answer else (tags or {})
+        state["tags"] = answered_tags(answer, tags)
         return state
 
     def desired(self, model: CustomVerificationEmailTemplate, ctx: Context) -> dict[str, Any]:

@@ -22,11 +22,11 @@ from ..plan import Change
 from .base import (
     Calls,
     Context,
+    answered_tags,
     authoritative,
     desired_tags,
     lifecycle,
     read_or_none,
-    tags_from_api,
 )
 from .kind import ListedKind
 
@@ -97,7 +97,7 @@ class Templates(ListedKind):
             return None
         content = answer.get("TemplateContent", {})
         state: dict[str, Any] = {part: content.get(part.capitalize()) for part in PARTS}
-        state["tags"] = tags_from_api(answer.get("Tags")) if "Tags" in answer else (tags or {})
+        state["tags"] = answered_tags(answer, tags)
         return state
 
     def desired(self, model: Template, ctx: Context) -> dict[str, Any]:
