@@ -35,9 +35,8 @@ from typing import Any
 
 from .client import Sesv2
 from .errors import ApiError, SesctlError
-from .handlebars import SES_SUPPLIED
 from .recipients import Row, rows
-from .send import LiveTemplate, refused_unsent
+from .send import LiveTemplate, next_delay, refused_unsent, unsubscribe_note
 
 BATCH = 50
 TRANSIENT = frozenset({"ACCOUNT_THROTTLED", "TRANSIENT_FAILURE"})
@@ -98,28 +97,31 @@ class Journal:
         ignored) so that `changed` can name the first journaled row that differs."""
         if self.fd is None:
             return []
-        records = list(_lines(self.fd, str(self.path)))
-        if not records:
+        records = _lines(self.fd, str(self.path))  # streamed: never the whole file in memory
+        first = next(records, None)
+        if first is None:
             return []
-        if len(records) == 1 and _torn_header(records[0]):
+        if _torn_header(first):  # cut off, so also the last line
             self._repair = (0, [])
             return []
-        self.header = _header(str(self.path), records[0])
+        self.header = _header(str(self.path), first)
         differs = _differences(self.header, binding)
         if [d for d in differs if d != "recipients"]:
             return differs
-        self._replay(records[1:], lines, lenient=bool(differs))
+        self._replay(records, lines, lenient=bool(differs))
         return differs
 
-    def _replay(self, records: list[_Line], lines: int, lenient: bool) -> None:
+    def _replay(self, records: Iterator[_Line], lines: int, lenient: bool) -> None:
         """Apply every record; a torn last one is recovered (the file is repaired by `begin`),
         anything else malformed refused."""
         where = str(self.path)
-        for record in records[:-1]:
-            self._apply(_record(where, record, lines, lenient), lines)
-        if not records:
+        last: _Line | None = None
+        for record in records:  # one behind: only the last line may be torn
+            if last is not None:
+                self._apply(_record(where, last, lines, lenient), lines)
+            last = record
+        if last is None:
             return
-        last = records[-1]
         if last.complete and _json(last) is not None:  # a whole line: a record, or garbage
             self._apply(_record(where, last, lines, lenient), lines)
             return
@@ -591,7 +593,7 @@ class Sender:
     def _backoff(self, delay: float) -> float:
         """Wait (unless stopped); the next, doubled delay."""
         self.stop.wait(delay)
-        return min(delay * 2, 5.0)
+        return next_delay(delay)
 
 
 def _outcomes(batch: list[Row], results: list[dict[str, Any]]) -> tuple[Outcomes, list[Row]]:
@@ -658,9 +660,8 @@ class Screen:
         missing = self.template.missing({**self.default, **row.data})
         if missing is None:
             return None
-        note = " (SES fills it in only under list management, which send-bulk has not)"
-        lacks = f"uses {{{{{missing}}}}} but the row has no {missing!r}"
-        return f"{self.template.name} {lacks}{note if missing in SES_SUPPLIED else ''}"
+        note = unsubscribe_note(missing, ", which send-bulk has not")
+        return f"{self.template.name} uses {{{{{missing}}}}} but the row has no {missing!r}{note}"
 
     def verdict(self, row: Row) -> tuple[str, str | None] | None:
         """(status, detail) for a row not to send now, or None to send it."""

@@ -32,7 +32,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .errors import ApiError, Interrupted, SesctlError
+from .errors import ApiError, Interrupted, NotConnected, SesctlError
 from .observe import Recorder
 
 # SES's published default quotas for the control plane (calls per second, per operation).
@@ -351,7 +351,7 @@ class Sesv2:
             return SesctlError("no AWS region: pass --region or set AWS_REGION")
         if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
             url = getattr(exc, "kwargs", {}).get("endpoint_url") or self.endpoint_url or "SES"
-            return SesctlError(f"cannot connect to {url}: the endpoint refused or timed out")
+            return NotConnected(f"cannot connect to {url}: the endpoint refused or timed out")
         if isinstance(exc, ReadTimeoutError):
             return SesctlError(f"{operation}: SES did not answer in time")
         return SesctlError(f"{operation}: {exc}")

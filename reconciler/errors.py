@@ -29,6 +29,10 @@ class ApiError(SesctlError):
         self.retried = retried  # botocore retried the call: an earlier attempt may have landed
 
 
+class NotConnected(SesctlError):
+    """The connection to the endpoint never opened: the service received nothing."""
+
+
 class Interrupted(SesctlError):
     """Ctrl-C: nothing new starts; what was on the wire finished (exit 130, as a shell says)."""
 

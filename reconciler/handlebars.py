@@ -168,6 +168,8 @@ _NAME = re.compile(r"[A-Za-z_$][\w$]*", re.ASCII)
 _KEYWORDS = ("true", "false", "null", "undefined")
 _MISSING = object()
 SES_SUPPLIED = frozenset({"amazonSESUnsubscribeUrl"})  # names SES fills in, not the data
+# Stand-ins for them where SES will fill them in: a check renders these, never sends them.
+SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")
 _MAX_DEPTH = 100  # keeps rendering well inside Python's recursion limit
 _Fail = Callable[[str], NoReturn]
 

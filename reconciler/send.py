@@ -22,12 +22,11 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
-
-from .client import THROTTLED, Sesv2
-from .errors import ApiError, Interrupted, SesctlError
+from .client import THROTTLED, Sesv2, is_not_found
+from .errors import ApiError, Interrupted, NotConnected, SesctlError
 from .handlebars import (
     SES_SUPPLIED,
+    SUPPLIED,
     MissingVariableError,
     Template,
     TemplateSyntaxError,
@@ -185,7 +184,7 @@ class LiveTemplate:
         try:
             answer = client.call("GetEmailTemplate", TemplateName=name)
         except ApiError as exc:
-            if exc.code == "NotFoundException":
+            if is_not_found(exc):
                 raise SesctlError(f"template {name} does not exist in SES") from None
             raise
         content = answer.get("TemplateContent") or {}
@@ -214,10 +213,11 @@ class LiveTemplate:
         return "" if part is None else render(part, data)
 
 
-def unsubscribe_note(variable: str) -> str:
-    """Why SES leaves a name it fills in itself empty, when that is the one missing."""
+def unsubscribe_note(variable: str, remedy: str) -> str:
+    """Why SES leaves a name it fills in itself empty, when that is the one missing, and what
+    would have it filled in (`remedy`)."""
     if variable in SES_SUPPLIED:
-        return f" (SES fills in {{{{{variable}}}}} only under list management: --contact-list)"
+        return f" (SES fills in {{{{{variable}}}}} only under list management{remedy})"
     return ""
 
 
@@ -226,12 +226,11 @@ def check_template_data(client: Sesv2, message: Message) -> None:
     assert message.template is not None
     template = LiveTemplate(client, message.template)
     listed = message.contact_list is not None
-    supplied = dict.fromkeys(SES_SUPPLIED, "https://unsubscribe.invalid/") if listed else None
-    missing = template.missing(message.data or {}, supplied)
+    missing = template.missing(message.data or {}, SUPPLIED if listed else None)
     if missing is not None:
         raise SesctlError(
             f"template {message.template} uses {{{{{missing}}}}} but the template data has no "
-            f"{missing!r}{unsubscribe_note(missing) if supplied is None else ''}: SES would "
+            f"{missing!r}{unsubscribe_note(missing, ': --contact-list')}: SES would "
             "accept the message and then drop it as a rendering failure; nothing was sent"
         )
 
@@ -249,51 +248,40 @@ def refused_unsent(exc: ApiError) -> bool:
     return exc.code in THROTTLED or exc.code in SERVER_ERRORS
 
 
-def never_connected(exc: BaseException) -> bool:
-    """The failure was the connection never opening (botocore's connect errors): SES got
-    nothing. The client raises a plain SesctlError; botocore's error is in its context."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, EndpointConnectionError | ConnectTimeoutError):
-            return True
-        cause = cause.__context__
-    return False
-
-
 def deliver(client: Sesv2, params: dict[str, Any]) -> str:
     """SendEmail, made again only while SES says it did not send (throttled, server error);
     its MessageId. An answer lost on the way means the message may have gone out: never
     sent again."""
     once, attempts, delay = client.single_attempt(), max(1, client.max_attempts), 0.1
-    for _ in range(attempts - 1):
+    attempt = 1
+    while True:
         try:
             return _send_once(once, params)
         except ApiError as exc:
             if not refused_unsent(exc):
                 raise
+            if attempt == attempts:
+                raise ApiError(
+                    f"SendEmail: SES still refused after {attempts} attempts ({exc.code}); "
+                    "nothing was sent, try again later",
+                    exc.code,
+                ) from None
         time.sleep(delay)
-        delay = min(delay * 2, 5.0)
-    try:
-        return _send_once(once, params)
-    except ApiError as exc:
-        if not refused_unsent(exc):
-            raise
-        raise ApiError(
-            f"SendEmail: SES still refused after {attempts} attempts ({exc.code}); nothing "
-            "was sent, try again later",
-            exc.code,
-        ) from None
+        delay, attempt = next_delay(delay), attempt + 1
+
+
+def next_delay(delay: float) -> float:
+    """The wait after `delay` between attempts SES refused: doubled, at most 5 s."""
+    return min(delay * 2, 5.0)
 
 
 def _send_once(client: Sesv2, params: dict[str, Any]) -> str:
     """One SendEmail attempt; a lost answer becomes the error that says so."""
     try:
         return str(client.call("SendEmail", **params)["MessageId"])
-    except (ApiError, Interrupted):
+    except (ApiError, Interrupted, NotConnected):
         raise
     except SesctlError as exc:
-        if never_connected(exc):
-            raise
         raise SesctlError(
             f"SendEmail got no answer ({exc.message}): the message may or may not have been "
             "sent, and was not sent again; check before sending it again"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..client import Sesv2
 from ..errors import ConfigError
 from ..files import FileError, read_inside, shown
-from ..handlebars import SES_SUPPLIED, MissingVariableError, TemplateSyntaxError, parse, render
+from ..handlebars import SUPPLIED, MissingVariableError, TemplateSyntaxError, parse, render
 from ..models import Template
 from ..plan import Change
 from .base import (
@@ -38,7 +38,6 @@ PARTS = ("subject", "html", "text")
 # A template is at most 500 KB, all parts together (SES developer guide, "Service quotas").
 MAX_TEMPLATE_BYTES = 500 * 1024
 CALLS = Calls("CreateEmailTemplate", "UpdateEmailTemplate", "DeleteEmailTemplate", "TemplateName")
-SUPPLIED = dict.fromkeys(SES_SUPPLIED, "https://example.invalid/unsubscribe")  # stand-ins
 
 
 class Templates(ListedKind):
