@@ -20,6 +20,7 @@ from .files import shown
 from .models import MAX_TAGS, Config
 from .references import cross_reference_warnings
 from .resources import BY_SECTION, KINDS
+from .resources.kind import SESCTL_PREFIX
 from .secrets import REFERENCE, Secret, SecretError, SsmReader, resolve
 from .yamlsource import Located, Mark, load_yaml
 
@@ -225,7 +226,7 @@ def _check_tags(loaded: LoadedConfig) -> None:
 
 
 def _refuse_reserved(loaded: LoadedConfig, path: tuple[str, ...]) -> None:
-    if path[-1].startswith("sesctl:"):
+    if path[-1].startswith(SESCTL_PREFIX):
         raise ConfigError(
             f"{loaded.mark(*path)}: {'.'.join(path)}: the sesctl: tag prefix is sesctl's own "
             "(ownership, protection, key fingerprints)"

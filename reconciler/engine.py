@@ -46,23 +46,23 @@ def make_plan(loaded: LoadedConfig, client: Sesv2, allow_takeover: bool = False)
     managed = [k for k in KINDS if loaded.section(k.section) is not None]
     collections = [k for k in managed if isinstance(k, SectionKind)]
     listed = [k for k in managed if isinstance(k, ListedKind)]
-    with ThreadPoolExecutor(max(1, len(collections))) as side:  # read alongside the rest
+    needed = [name for r in refs if r.verified for name in r.candidates]
+    with ThreadPoolExecutor(len(collections) + 1) as side:  # read alongside the rest
         sections = [side.submit(_section_changes, k, client, loaded) for k in collections]
+        verified = side.submit(verification.verified, client, needed)
         live = fetch(client, loaded, listed)
         plan = Plan(config.stack, client.region, limits=Limits(**config.guards.model_dump()))
-        needed = (name for r in refs if r.verified for name in r.candidates)
-        ctx.verified = verification.verified(client, needed)
+        ctx.verified = verified.result()
         for future in sections:
             plan.changes.extend(future.result())
     for kind in listed:
-        desired = entries(loaded, kind)
+        desired = kind.entries(loaded)
         found = live[kind.kind]
         for name in sorted(set(desired) | set(found.state)):
             plan.changes.extend(kind.diff(name, desired.get(name), found.state.get(name), ctx))
         for name in sorted(set(found.names) - set(desired) - set(found.state)):
             plan.unmanaged.append(Unmanaged(kind.kind, name, found.owners.get(name)))
         count_existing(plan.existing, kind, found)
-        plan.live.update({(kind.kind, name): state for name, state in found.state.items()})
     plan.sort()
     _check_references(refs, loaded, client, live)
     problems = [p for k in managed for p in k.preconditions(client, plan.changes)]
@@ -88,14 +88,6 @@ def count_existing(existing: dict[str, int], kind: Kind, found: Found) -> None:
             existing[child.kind] = count
 
 
-def entries(loaded: LoadedConfig, kind: Kind) -> dict[str, Any]:
-    """The file's entries of a kind by name; a singleton section is one entry."""
-    section = loaded.section(kind.section)
-    if kind.singleton:
-        return {} if section is None else {kind.kind: section}
-    return section or {}
-
-
 def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[ListedKind]) -> dict[str, Found]:
     """List each kind, learn ownership, then read the resources the diff needs, concurrently."""
     stack = loaded.model.stack
@@ -108,7 +100,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[ListedKind]) -> dict[
         result: dict[str, Found] = {}
         for kind in kinds:
             names = listed[kind.kind].result()
-            desired = entries(loaded, kind)
+            desired = kind.entries(loaded)
             found = Found(names)
             wanted[kind] = []
             for name in names:
@@ -123,7 +115,7 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[ListedKind]) -> dict[
             found = result[kind_name]
             if owners is None and state is not None:
                 found.owners[name] = state.get("tags", {}).get(STACK_TAG)
-            desired = entries(loaded, BY_KIND[kind_name])
+            desired = BY_KIND[kind_name].entries(loaded)
             if name in desired or found.owners.get(name) == stack:
                 found.state[name] = state
     return result

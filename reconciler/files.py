@@ -40,7 +40,6 @@ class FileError(SesctlError):
         where = f" at line {line}, column {column}" if line else ""
         name = shown(relative) or "''"
         super().__init__(f"cannot read {name}: {reason}{where}")
-        self.relative = relative
         self.why: Why = why
         self.reason = reason
         self.line = line
@@ -64,11 +63,6 @@ def read_bytes_inside(base: Path, relative: str, limit: int) -> bytes:
         return _read_regular(fd, relative, limit)
     finally:
         os.close(fd)
-
-
-def resolve_inside(base: Path, relative: str) -> Path:
-    """`relative` resolved from `base`, symlinks followed; FileError unless inside `base`."""
-    return Path(_resolve(base, relative))
 
 
 def _resolve(base: Path, relative: str) -> str:

@@ -4,8 +4,7 @@ carry them to the guards."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -14,9 +13,6 @@ class Limits:
     max_update_percent: float = 30
     min_existing: int = 10
     max_suppressions_pruned: int = 100
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 DEFAULTS = Limits()

@@ -158,10 +158,6 @@ class Plan:
     existing: dict[str, int] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     metadata: dict[str, Any] = field(default_factory=dict)  # about the run: calls, wall time
-    # The live states the diff read, by (kind, name): a saved plan fingerprints them.
-    live: dict[tuple[str, str], dict[str, Any] | None] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def __post_init__(self) -> None:
         self.sort()

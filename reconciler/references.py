@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .plan import owner_of
 from .resources import BY_KIND, CHILDREN
 from .resources.kind import Refers
 
@@ -59,14 +60,12 @@ class Reference(NamedTuple):
 def references(loaded: LoadedConfig) -> list[Reference]:
     """Every reference the file makes, in the order kinds and entries are written."""
     found = []
-    for kind in BY_KIND.values():
-        if not kind.refers:
-            continue
-        for name, entry in _entries(loaded, kind.section, kind.singleton).items():
+    for kind in (k for k in BY_KIND.values() if k.refers):
+        for name, entry in kind.entries(loaded).items():
             for refers in kind.refers:
-                value = _at(entry, refers.path)
-                if isinstance(value, str) and value and value not in refers.exempt:
-                    where = loaded.value_mark(kind.section, *_file_path(kind, name), *refers.path)
+                value = _named(refers, entry)
+                if value is not None:
+                    where = loaded.value_mark(*kind.place(name), *refers.path)
                     ref = Reference(refers.kind, value, where, kind.kind, name, refers.verified)
                     found.append(ref._replace(names=refers.names(value)))
     return found
@@ -77,17 +76,10 @@ def named(change: Change) -> set[tuple[str, str]]:
     `refers`, but a name SES needs verified: that waits for a later run), and a child's
     parent."""
     if change.kind in CHILDREN:
-        parent, _ = CHILDREN[change.kind]
-        return {(parent.kind, change.name.split("/", 1)[0])}
+        return {owner_of(change.kind, change.name)}
     kind = BY_KIND.get(change.kind)
-    out: set[tuple[str, str]] = set()
-    for refers in kind.refers if kind else ():
-        if refers.verified:
-            continue
-        value = _at(change.after, refers.path)
-        if isinstance(value, str) and value and value not in refers.exempt:
-            out.add((refers.kind, value))
-    return out
+    refers = [r for r in kind.refers if not r.verified] if kind else []
+    return {(r.kind, value) for r in refers if (value := _named(r, change.after)) is not None}
 
 
 def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
@@ -100,16 +92,10 @@ def cross_reference_warnings(loaded: LoadedConfig) -> list[str]:
     ]
 
 
-def _entries(loaded: LoadedConfig, section: str, singleton: bool) -> dict[str, Any]:
-    value = loaded.section(section)
-    if singleton:
-        return {} if value is None else {section: value}
-    return value or {}
-
-
-def _file_path(kind: Any, name: str) -> tuple[str, ...]:
-    """Where an entry sits under its section: a singleton is the section itself."""
-    return () if kind.singleton else (name,)
+def _named(refers: Refers, entry: Any) -> str | None:
+    """The name an entry (a model or a state) gives at `refers.path`, if it names one."""
+    value = _at(entry, refers.path)
+    return value if isinstance(value, str) and value and value not in refers.exempt else None
 
 
 def _at(entry: Any, path: tuple[str, ...]) -> Any:

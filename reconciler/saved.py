@@ -31,8 +31,8 @@ from .config import LoadedConfig
 from .document import SAVED_VERSION, PlanDocument
 from .errors import SesctlError
 from .guards import Verdict
-from .plan import FORMAT_VERSION, Plan
-from .secrets import secret_values
+from .plan import FORMAT_VERSION, Plan, strings
+from .secrets import Secret
 from .workflow import targeted_plan
 
 
@@ -81,7 +81,8 @@ def secret_digest(plan: Plan, salt: str) -> str:
     digest = hashlib.sha256(bytes.fromhex(salt))
     for change in plan.changes:
         write_only = (change.write_only[key] for key in sorted(change.write_only))
-        for value in [*secret_values(change.after), *write_only]:
+        secrets = (s for s in strings(change.after) if isinstance(s, Secret))
+        for value in [*secrets, *write_only]:
             digest.update(hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -204,7 +205,8 @@ def current(saved: SavedPlan, loaded: LoadedConfig, client: Sesv2, allow_takeove
             f"{saved.path} takes over resources of another stack: pass --allow-takeover to apply it"
         )
     fresh = targeted_plan(loaded, client, saved.allow_takeover, saved.targets)
-    moved = _differences(render.json_document(fresh)["changes"], saved.document["changes"])
+    now = [change.to_json() for change in render.masked(fresh).changes]
+    moved = _differences(now, saved.document["changes"])
     if moved:
         raise SesctlError(
             "stale plan: "

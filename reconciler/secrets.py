@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,18 +89,6 @@ class Secrets:
         if isinstance(data, Secret) or (isinstance(data, str) and data and self.known(data)):
             return SENSITIVE
         return data
-
-
-def secret_values(data: Any) -> Iterator[str]:
-    """Every Secret inside `data` (mappings and lists at any depth), in order."""
-    if isinstance(data, Secret):
-        yield str(data)
-    elif isinstance(data, dict):
-        for item in data.values():
-            yield from secret_values(item)
-    elif isinstance(data, list | tuple):
-        for item in data:
-            yield from secret_values(item)
 
 
 SECRETS = Secrets()

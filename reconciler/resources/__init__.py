@@ -46,13 +46,6 @@ DEPENDS_ON: dict[str, frozenset[str]] = {
 }
 
 
-def words(kind: str) -> str:
-    """A kind (or child kind) as a message says it."""
-    if kind in CHILDREN:
-        return CHILDREN[kind][1].label or kind.replace("_", " ")
-    return BY_KIND[kind].words
-
-
 for _kind in KINDS:
     register_kind(_kind.kind, _kind.order)
     for _child in _kind.children:

@@ -95,12 +95,7 @@ class ConfigurationSets(ListedKind):
     order = 20
     model = ConfigurationSet
     comment = "configuration sets, their option groups and event destinations"
-    children = (
-        Child(
-            event_destinations.KIND, "event_destinations", 30, event_destinations.apply,
-            "event destination",
-        ),
-    )  # fmt: skip
+    children = (Child(event_destinations.KIND, "event_destinations", 30, event_destinations.apply),)
     refers = (
         Refers(
             ("delivery_options", "sending_pool_name"), "dedicated_ip_pool", exempt=BUILT_IN_POOLS

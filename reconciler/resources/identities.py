@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
 from ..errors import ApiError, ConfigError, SesctlError
+from ..guards import ALLOW_IDENTITY_DELETION
 from ..models import Identity
 from ..plan import Change
 from ..secrets import REFERENCE, SECRETS, Secret
@@ -59,11 +60,9 @@ class Identities(ListedKind):
     order = 40
     model = Identity
     comment = "identities: DKIM, MAIL FROM, feedback forwarding, default set, policies"
-    children = (
-        Child(identity_policies.KIND, "policies", 50, identity_policies.apply, "identity policy"),
-    )
+    children = (Child(identity_policies.KIND, "policies", 50, identity_policies.apply),)
     refers = (Refers(("configuration_set_name",), "configuration_set"),)
-    deletion_flag = "--allow-identity-deletion"
+    deletion_flag = ALLOW_IDENTITY_DELETION
     deletion_reason = "loses its verification and DKIM keys (DNS work to undo)"
 
     def check(self, loaded: LoadedConfig) -> None:

@@ -80,7 +80,6 @@ class Child:
     key: str  # the parent's state key that holds the members, by name
     order: int
     apply: Callable[[Sesv2, Change], None]
-    label: str = ""
 
 
 class Kind(ABC):
@@ -104,6 +103,17 @@ class Kind(ABC):
     def words(self) -> str:
         """The kind as a message says it: `configuration set`, `dedicated IP`."""
         return self.label or self.kind.replace("_", " ")
+
+    def entries(self, loaded: LoadedConfig) -> dict[str, Any]:
+        """The file's entries by name; a singleton's section is one entry, named as the kind."""
+        section = loaded.section(self.section)
+        if self.singleton:
+            return {} if section is None else {self.kind: section}
+        return section or {}
+
+    def place(self, name: str) -> tuple[str, ...]:
+        """Where an entry sits in the file: under its section, or the section itself."""
+        return (self.section,) if self.singleton else (self.section, name)
 
     @abstractmethod
     def apply(self, client: Sesv2, change: Change) -> None:
