@@ -117,7 +117,8 @@ Selector = Annotated[
     ),
 ]
 # SES's two built-in pools: a configuration set may send from them, no file defines them.
-BUILT_IN_POOLS = frozenset({"ses-default-dedicated-pool", "ses-shared-pool"})
+DEFAULT_POOL = "ses-default-dedicated-pool"  # where a leased IP in no pool of its own sends
+BUILT_IN_POOLS = frozenset({DEFAULT_POOL, "ses-shared-pool"})
 
 
 def _tag_text(limit: int, what: str, empty: bool) -> Callable[[str], str]:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ..client import Sesv2
-from ..errors import ApiError, SesctlError
+from ..errors import ApiError, ConfigError, SesctlError
+from ..files import FileError, read_inside, shown
 from ..plan import PROTECT_TAG, STACK_TAG, Change, FieldChange
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 
 @dataclass
@@ -114,6 +119,40 @@ def _without_unset_tags(state: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tags, dict) and None in tags.values():
         state = {**state, "tags": {k: v for k, v in tags.items() if v is not None}}
     return state
+
+
+def located(loaded: LoadedConfig, *path: str) -> str:
+    """`file:line:column: a.b.c`: where the key at `path` is written, and its path."""
+    return f"{loaded.mark(*path)}: {'.'.join(shown(p) for p in path)}"
+
+
+def read_named(
+    loaded: LoadedConfig, relative: str, path: tuple[str, ...], limit: int, hint: str
+) -> str:
+    """The text of a file an entry names at `path` (a `*_file` key): inside the config's
+    directory, regular, at most `limit` bytes (`hint` says that limit); it becomes one of
+    the config's sources."""
+    base = loaded.path.parent
+    try:
+        text = read_inside(base, relative, limit)
+    except FileError as exc:
+        large = f" ({hint})" if exc.why == "large" else ""
+        dotted = ".".join(shown(p) for p in path)
+        raise ConfigError(f"{loaded.value_mark(*path)}: {dotted}: {exc.message}{large}") from None
+    loaded.sources.append(base / relative)
+    return text
+
+
+def move_to_file(entry: dict[str, Any], key: str, directory: Path, relative: Path) -> None:
+    """Import: a multi-line `key` of an exported entry goes to `relative` (under the
+    config's `directory`), and the entry names the file (`<key>_file`) in its place."""
+    value = entry.get(key)
+    if isinstance(value, str) and "\n" in value:
+        target = directory / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(value, encoding="utf-8")
+        entry[f"{key}_file"] = relative.as_posix()
+        del entry[key]
 
 
 # --- the diff ---------------------------------------------------------------------------------

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
-from ..errors import ConfigError
-from ..files import FileError, read_inside, shown
 from ..models import CustomVerificationEmailTemplate
 from ..plan import Change
 from .base import (
@@ -32,7 +30,10 @@ from .base import (
     desired_tags,
     field_changes,
     lifecycle,
+    located,
+    move_to_file,
     pascal,
+    read_named,
     read_or_none,
 )
 from .kind import ListedKind, Refers
@@ -93,21 +94,13 @@ class CustomVerificationEmailTemplates(ListedKind):
     def check(self, loaded: LoadedConfig) -> None:
         """`template_content_file` becomes the file's text, read inside the config's
         directory, at most 10 MB."""
-        base = loaded.path.parent
         entries = loaded.section(self.section) or {}
         for name, entry in entries.items():
-            if entry.template_content_file is None:
-                continue
-            path = (self.section, name, "template_content_file")
-            try:
-                content = read_inside(base, entry.template_content_file, MAX_CONTENT_BYTES)
-            except FileError as exc:
-                hint = " (at most 10 MB)" if exc.why == "large" else ""
-                dotted = ".".join(shown(p) for p in path)
-                where = loaded.value_mark(*path)
-                raise ConfigError(f"{where}: {dotted}: {exc.message}{hint}") from None
-            loaded.sources.append(base / entry.template_content_file)
-            entries[name] = entry.model_copy(update={"template_content": content})
+            relative = entry.template_content_file
+            if relative is not None:
+                path = (self.section, name, "template_content_file")
+                content = read_named(loaded, relative, path, MAX_CONTENT_BYTES, "at most 10 MB")
+                entries[name] = entry.model_copy(update={"template_content": content})
 
     def problems(self, loaded: LoadedConfig) -> list[str]:
         """The content's HTML that SES does not allow, each with its place in the content."""
@@ -115,7 +108,7 @@ class CustomVerificationEmailTemplates(ListedKind):
         for name, entry in (loaded.section(self.section) or {}).items():
             from_file = entry.template_content_file is not None
             key = "template_content_file" if from_file else "template_content"
-            where = f"{loaded.mark(self.section, name, key)}: {self.section}.{name}.{key}"
+            where = located(loaded, self.section, name, key)
             content = entry.template_content or ""
             if len(content.encode()) >= MAX_CONTENT_BYTES:
                 found.append(f"{where}: {len(content.encode())} bytes: SES takes under 10 MB")
@@ -125,14 +118,8 @@ class CustomVerificationEmailTemplates(ListedKind):
     def export_files(self, section: Any, directory: Path) -> None:
         """Multi-line content goes to custom_verification_email_templates/<name>.html."""
         for name, entry in (section or {}).items():
-            content = entry.get("template_content")
-            if isinstance(content, str) and "\n" in content:
-                relative = Path(self.section) / f"{name}.html"
-                target = directory / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(content, encoding="utf-8")
-                entry["template_content_file"] = relative.as_posix()
-                del entry["template_content"]
+            relative = Path(self.section) / f"{name}.html"
+            move_to_file(entry, "template_content", directory, relative)
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
 from ..errors import ConfigError, SesctlError
-from ..models import BUILT_IN_POOLS, DedicatedIp
+from ..models import BUILT_IN_POOLS, DEFAULT_POOL, DedicatedIp
 from ..plan import Change
 from .base import Context, managed, overlay, read_or_none, update_or_nothing
 from .kind import ListedKind, Refers
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from ..config import LoadedConfig
 
 KIND = "dedicated_ip"
-DEFAULT_POOL = "ses-default-dedicated-pool"
 
 
 class DedicatedIps(ListedKind):

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
-from ..errors import ConfigError
-from ..files import FileError, read_inside, shown
 from ..handlebars import SUPPLIED, MissingVariableError, TemplateSyntaxError, parse, render
 from ..models import Template
 from ..plan import Change
@@ -26,6 +24,9 @@ from .base import (
     authoritative,
     desired_tags,
     lifecycle,
+    located,
+    move_to_file,
+    read_named,
     read_or_none,
 )
 from .kind import ListedKind
@@ -37,6 +38,7 @@ KIND = "template"
 PARTS = ("subject", "html", "text")
 # A template is at most 500 KB, all parts together (SES developer guide, "Service quotas").
 MAX_TEMPLATE_BYTES = 500 * 1024
+LIMIT = "SES templates are at most 500 KB"
 CALLS = Calls("CreateEmailTemplate", "UpdateEmailTemplate", "DeleteEmailTemplate", "TemplateName")
 
 
@@ -50,7 +52,6 @@ class Templates(ListedKind):
 
     def check(self, loaded: LoadedConfig) -> None:
         """Each `*_file` part becomes the file's text, read inside the config's directory."""
-        base = loaded.path.parent
         entries = loaded.section(self.section) or {}
         for name, template in entries.items():
             updates: dict[str, str] = {}
@@ -58,8 +59,7 @@ class Templates(ListedKind):
                 relative = getattr(template, f"{part}_file")
                 if relative is not None:
                     path = (self.section, name, f"{part}_file")
-                    updates[part] = _read_part(loaded, base, relative, path)
-                    loaded.sources.append(base / relative)
+                    updates[part] = read_named(loaded, relative, path, MAX_TEMPLATE_BYTES, LIMIT)
             if updates:
                 entries[name] = template.model_copy(update=updates)
 
@@ -69,7 +69,7 @@ class Templates(ListedKind):
         for name, template in (loaded.section(self.section) or {}).items():
             for part in PARTS:
                 key = part if getattr(template, f"{part}_file") is None else f"{part}_file"
-                where = f"{loaded.mark(self.section, name, key)}: {self.section}.{name}.{key}"
+                where = located(loaded, self.section, name, key)
                 found += source_problems(getattr(template, part), template.test_data, where)
         return found
 
@@ -77,14 +77,7 @@ class Templates(ListedKind):
         """Multi-line HTML and text bodies go to templates/<name>.html|.txt beside the file."""
         for name, template in (section or {}).items():
             for part, suffix in (("html", "html"), ("text", "txt")):
-                body = template.get(part)
-                if isinstance(body, str) and "\n" in body:
-                    relative = Path("templates") / f"{name}.{suffix}"
-                    target = directory / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(body, encoding="utf-8")
-                    template[f"{part}_file"] = relative.as_posix()
-                    del template[part]
+                move_to_file(template, part, directory, Path("templates") / f"{name}.{suffix}")
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListEmailTemplates", "TemplatesMetadata", PageSize=100)
@@ -136,13 +129,3 @@ def source_problems(source: str | None, test_data: dict[str, Any] | None, where:
             f"but test_data has no {exc.path!r}: SES would drop the mail with a rendering failure"
         ]
     return []
-
-
-def _read_part(loaded: LoadedConfig, base: Path, relative: str, path: tuple[str, ...]) -> str:
-    """A template part's file: inside the config's directory, regular, at most SES's 500 KB."""
-    try:
-        return read_inside(base, relative, MAX_TEMPLATE_BYTES)
-    except FileError as exc:
-        hint = " (SES templates are at most 500 KB)" if exc.why == "large" else ""
-        dotted = ".".join(shown(p) for p in path)
-        raise ConfigError(f"{loaded.value_mark(*path)}: {dotted}: {exc.message}{hint}") from None
