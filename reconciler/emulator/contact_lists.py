@@ -15,7 +15,7 @@ from typing import Any
 
 from moto.ses.models import ContactList
 
-from .state import ApiFailure, Call, Kind, Taggable, already_exists, bad_request, check_name, page
+from .state import ApiFailure, Call, Kind, Taggable, bad_request, check_name, page
 from .tags import check_tags
 
 MAX_TOPICS = 20
@@ -48,10 +48,8 @@ def _topics(call: Call) -> list[dict[str, Any]]:
 
 def create(call: Call) -> dict[str, Any]:
     name = check_name("ContactListName", call.params["ContactListName"])
-    if call.backend.contacts_lists:  # checked before AlreadyExists, as SES does
+    if call.backend.contacts_lists:  # the limit answers a same-named list too, as in SES
         raise bad_request("A maximum of 1 Lists allowed per account.")
-    if name in call.backend.contacts_lists:
-        raise already_exists(f"Contact list {name}")
     check_tags(call.params.get("Tags") or [])
     contact_list: Any = ContactList(name, "", _topics(call))
     contact_list.description = call.params.get("Description")

@@ -96,8 +96,7 @@ def _messages(call: Call) -> list[Message]:
 
 
 def all_messages(call: Call) -> list[dict[str, Any]]:
-    # State saved by older versions holds dicts.
-    return [m.as_json() if isinstance(m, Message) else m for m in _messages(call)]
+    return [m.as_json() for m in _messages(call)]
 
 
 Addresses = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -152,12 +151,6 @@ def _render(
     except (MissingVariableError, TemplateSyntaxError):
         return content.get("Subject", ""), False
     return parts.get("Subject", ""), True
-
-
-def _count(destination: dict[str, Any]) -> int:
-    return sum(
-        len(destination.get(k) or []) for k in ("ToAddresses", "CcAddresses", "BccAddresses")
-    )
 
 
 def _take(call: Call, recipients: int) -> float:
@@ -250,12 +243,13 @@ def _list_management(call: Call) -> dict[str, str] | None:
 
 
 def send_email(call: Call) -> dict[str, Any]:
-    content, destination = call.params["Content"], call.params.get("Destination") or {}
-    recipients = _count(destination)
+    content = call.params["Content"]
+    groups = _addresses(call.params.get("Destination") or {})
+    everyone = tuple(a for group in groups for a in group)
+    recipients = len(everyone)
     if recipients > 50:
         raise ApiFailure(400, "MessageRejected", "Recipient count exceeds 50.")
     _check_sender(call)
-    everyone = tuple(a for group in _addresses(destination) for a in group)
     refused = _unverified_recipients(call, everyone)
     if refused:
         raise _unverified(call, refused)
@@ -281,7 +275,7 @@ def send_email(call: Call) -> dict[str, Any]:
     elif "Raw" not in content:
         raise bad_request("Content needs Simple, Raw or Template.")
     message = Message(
-        _message_id(), call.params.get("FromEmailAddress"), *_addresses(destination), name, data,
+        _message_id(), call.params.get("FromEmailAddress"), *groups, name, data,
         subject, delivered, tuple(a["FileName"] for a in attachments), accepted,
     )  # fmt: skip
     _messages(call).append(message)
@@ -296,14 +290,13 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     name, template = _template(call, spec)
     default = json.loads(spec.get("TemplateData") or "{}")
     _check_sender(call)
-    counts = [_count(e.get("Destination") or {}) for e in entries]
-    accepted = _take(call, sum(counts))
+    destinations = [_addresses(e.get("Destination") or {}) for e in entries]
+    accepted = _take(call, sum(len(a) for groups in destinations for a in groups))
     left = _quota_left(call)
     day = 0
     messages, results = _messages(call), []
-    for entry in entries:
-        destination = entry.get("Destination") or {}
-        everyone = tuple(a for group in _addresses(destination) for a in group)
+    for entry, groups in zip(entries, destinations, strict=True):
+        everyone = tuple(a for group in groups for a in group)
         refused = _unverified_recipients(call, everyone)
         if refused:
             error = _unverified(call, refused).message
@@ -321,7 +314,7 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
         data = {**default, **json.loads(text)}
         subject, delivered = _render(template, data)
         message = Message(
-            _message_id(), call.params.get("FromEmailAddress"), *_addresses(destination), name,
+            _message_id(), call.params.get("FromEmailAddress"), *groups, name,
             json.dumps(data) if default else text, subject, delivered, (), accepted,
         )  # fmt: skip
         messages.append(message)

@@ -76,7 +76,7 @@ class Extensions:
         environ["wsgi.input"] = io.BytesIO(body)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TAGGING_TARGET):
-            operation, params, ours = target[len(TAGGING_TARGET) :], _json(body), False
+            operation, params = target[len(TAGGING_TARGET) :], _json(body)
             ours = operation == "GetResources" and tags.ses_only(params)
         elif (routed := router.match(method, path)) is not None:
             operation, uri_params = routed
