@@ -17,6 +17,7 @@ from . import (
     dedicated_ip_pools,
     dedicated_ips,
     identities,
+    metrics,
     sending,
     suppressions,
     templates,
@@ -36,6 +37,7 @@ KINDS: tuple[Kind, ...] = (
     contact_lists.KIND,
     suppressions.KIND,
     sending.KIND,
+    metrics.KIND,
 )
 TAGGING = Tagging(tuple(k.taggable for k in KINDS if k.taggable is not None))
 

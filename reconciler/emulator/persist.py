@@ -18,7 +18,7 @@ Version 1 holds what the handlers keep, per account and region:
           "destinations", "account", "ips", "suppressed", "rate_window", "day_window",
           "kept": {"<store>": {"<name>": {…}}}},
       "messages": [[message_id, from, to, cc, bcc, template, template_data, subject,
-          delivered, attachments, accepted_at], …]}}}}
+          delivered, attachments, accepted_at, configuration_set, tags], …]}}}}
 
 Times are seconds since the epoch. The rate window counts on the monotonic clock, which means
 nothing to another process (or after a reboot), so its entries are written on the wall clock
@@ -497,7 +497,11 @@ MESSAGE_MEMBERS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("true or false", lambda v: type(v) is bool),
     ("an array of strings", lambda v: _all_strings(v)),
     ("a number", lambda v: type(v) in NUMBER),
+    ("a string or null", lambda v: v is None or type(v) is str),
+    ("JSON text", lambda v: type(v) is str and _is_json(v)),
 )
+# Messages saved before sends kept their configuration set and tags: read as neither.
+OLD_MEMBERS = len(MESSAGE_MEMBERS) - 2
 
 
 def _messages(value: Any, where: Where) -> list[Message]:
@@ -505,8 +509,11 @@ def _messages(value: Any, where: Where) -> list[Message]:
     tuples too: snapshot() leaves the messages as they are (json writes tuples as arrays)."""
     messages = []
     for i, row in enumerate(_array(value, where)):
+        if type(row) in ARRAYS and len(row) == OLD_MEMBERS:
+            row = (*row, None, "{}")
         if type(row) in ARRAYS and len(row) == len(MESSAGE_MEMBERS):
-            ident, sender, to, cc, bcc, template, data, subject, delivered, files, at = row
+            ident, sender, to, cc, bcc, template, data, subject, delivered, files, at = row[:11]
+            cs, tags = row[11:]
             if (
                 type(ident) is str
                 and (sender is None or type(sender) is str)
@@ -519,10 +526,13 @@ def _messages(value: Any, where: Where) -> list[Message]:
                 and type(delivered) is bool
                 and _all_strings(files)
                 and type(at) in NUMBER
+                and (cs is None or type(cs) is str)
+                and type(tags) is str
+                and _is_json(tags)
             ):
                 message = Message(
                     ident, sender, tuple(to), tuple(cc), tuple(bcc), template, data, subject,
-                    delivered, tuple(files), at,
+                    delivered, tuple(files), at, cs, tags,
                 )  # fmt: skip
                 messages.append(message)
                 continue

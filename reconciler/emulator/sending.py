@@ -19,7 +19,9 @@ rendering failure — SES still answers with a MessageId but never delivers it, 
 with `delivered: false`. The maximum send rate (`sesctl emulator --max-send-rate N` or POST
 /_sesctl/send-quota) is enforced strictly — SES tolerates short bursts, the emulator does not.
 Tests read every accepted message at GET /_sesctl/messages, each with `accepted_at` (the
-emulator's monotonic clock, in seconds) to check the rate.
+emulator's monotonic clock, in seconds) to check the rate, its configuration set (named, or
+the sender identity's default) and its message tags. What follows acceptance — outcomes,
+events, suppression entries, metrics — is delivery.py's.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from ..handlebars import (
     parse,
     render,
 )
-from . import account, identities
+from . import account, delivery, identities, metrics
 from .state import ApiFailure, Call, Kind, bad_request, not_found
 
 SIMULATOR = "@simulator.amazonses.com"
@@ -70,6 +72,8 @@ class Message(NamedTuple):
     delivered: bool
     attachments: tuple[str, ...]
     accepted_at: float
+    configuration_set: str | None = None  # the one it was sent with (named, or the default)
+    tags: str = "{}"  # its message tags, name → value, as JSON text
 
     def as_json(self) -> dict[str, Any]:
         data = self.template_data
@@ -85,6 +89,8 @@ class Message(NamedTuple):
             "delivered": self.delivered,
             "attachments": list(self.attachments),
             "accepted_at": self.accepted_at,
+            "configuration_set": self.configuration_set,
+            "tags": json.loads(self.tags),
         }
 
 
@@ -97,6 +103,14 @@ def _messages(call: Call) -> list[Message]:
 
 def all_messages(call: Call) -> list[dict[str, Any]]:
     return [m.as_json() for m in _messages(call)]
+
+
+def find(call: Call, message_id: str) -> Message:
+    """An accepted message by its id, newest first (controls only: a linear search)."""
+    for message in reversed(_messages(call)):
+        if message.message_id == message_id:
+            return message
+    raise not_found(f"Message {message_id}")
 
 
 Addresses = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -144,13 +158,17 @@ def _parsed(source: str) -> Any:
 
 def _render(
     content: dict[str, str], data: dict[str, Any], supplied: dict[str, str] | None = None
-) -> tuple[str, bool]:
-    """The rendered subject, and whether every part rendered (else: a rendering failure)."""
+) -> tuple[str, str | None]:
+    """The rendered subject, and why the message is a rendering failure (None: it rendered)."""
     try:
         parts = {k: render(_parsed(v), data, supplied=supplied) for k, v in content.items() if v}
-    except (MissingVariableError, TemplateSyntaxError):
-        return content.get("Subject", ""), False
-    return parts.get("Subject", ""), True
+    except MissingVariableError as missing:  # SES's wording ("Examples of event data")
+        return content.get("Subject", ""), (
+            f"Attribute '{missing.path}' is not present in the rendering data."
+        )
+    except TemplateSyntaxError as error:
+        return content.get("Subject", ""), str(error)
+    return parts.get("Subject", ""), None
 
 
 def _take(call: Call, recipients: int) -> float:
@@ -258,14 +276,14 @@ def send_email(call: Call) -> dict[str, Any]:
         raise ApiFailure(429, "TooManyRequestsException", "Daily message quota exceeded.")
     accepted = _take(call, recipients)
     call.extras.day_window.add(time.time(), counted)
-    name = data = subject = None
-    delivered, attachments = True, list[dict[str, Any]]()
+    name = data = subject = failure = None
+    attachments = list[dict[str, Any]]()
     if "Template" in content:
         spec = content["Template"]
         name, template = _template(call, spec)
         data = spec.get("TemplateData") or "{}"
         try:
-            subject, delivered = _render(template, json.loads(data), _list_management(call))
+            subject, failure = _render(template, json.loads(data), _list_management(call))
         except json.JSONDecodeError:
             raise bad_request("TemplateData is not valid JSON.") from None
         attachments = spec.get("Attachments") or []
@@ -274,11 +292,15 @@ def send_email(call: Call) -> dict[str, Any]:
         attachments = content["Simple"].get("Attachments") or []
     elif "Raw" not in content:
         raise bad_request("Content needs Simple, Raw or Template.")
+    sender = call.params.get("FromEmailAddress")
     message = Message(
-        _message_id(), call.params.get("FromEmailAddress"), *groups, name, data,
-        subject, delivered, tuple(a["FileName"] for a in attachments), accepted,
+        _message_id(), sender, *groups, name, data, subject, failure is None,
+        tuple(a["FileName"] for a in attachments), accepted,
+        delivery.configuration_set(call, sender or ""), delivery.tags_json(call.params),
     )  # fmt: skip
     _messages(call).append(message)
+    delivery.accepted(call, message, subject, failure)
+    metrics.publish_reputation(call)
     return {"MessageId": message.message_id}
 
 
@@ -295,6 +317,9 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     left = _quota_left(call)
     day = 0
     messages, results = _messages(call), []
+    sender = call.params.get("FromEmailAddress")
+    configuration_set = delivery.configuration_set(call, sender or "")
+    default_tags = delivery.tags(call.params.get("DefaultEmailTags"))
     for entry, groups in zip(entries, destinations, strict=True):
         everyone = tuple(a for group in groups for a in group)
         refused = _unverified_recipients(call, everyone)
@@ -312,14 +337,17 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
         replacement = (entry.get("ReplacementEmailContent") or {}).get("ReplacementTemplate") or {}
         text = replacement.get("ReplacementTemplateData") or "{}"
         data = {**default, **json.loads(text)}
-        subject, delivered = _render(template, data)
+        subject, failure = _render(template, data)
+        tags = {**default_tags, **delivery.tags(entry.get("ReplacementTags"))}
         message = Message(
-            _message_id(), call.params.get("FromEmailAddress"), *groups, name,
-            json.dumps(data) if default else text, subject, delivered, (), accepted,
+            _message_id(), sender, *groups, name, json.dumps(data) if default else text,
+            subject, failure is None, (), accepted, configuration_set, json.dumps(tags),
         )  # fmt: skip
         messages.append(message)
+        delivery.accepted(call, message, subject, failure)
         results.append({"Status": "SUCCESS", "MessageId": message.message_id})
     call.extras.day_window.add(time.time(), day)
+    metrics.publish_reputation(call)
     return {"BulkEmailEntryResults": results}
 
 

@@ -23,7 +23,17 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict
 
-from . import account, dedicated_ips, identities, router, sending, suppressions, tags
+from . import (
+    account,
+    dedicated_ips,
+    delivery,
+    identities,
+    mailboxes,
+    router,
+    sending,
+    suppressions,
+    tags,
+)
 from .hardness import Hardness
 from .kinds import HANDLERS, TAGGING
 from .state import ApiFailure, Call, Settings
@@ -67,6 +77,7 @@ class Extensions:
         self.faulted: Counter[str] = Counter()  # calls that met a random fault
         self.holding = threading.Condition()  # calls held on the wire (fault kind "hold")
         self.held, self.released = 0, False
+        self.later: list[Callable[[], None]] = []  # what control calls set in motion
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
@@ -92,11 +103,10 @@ class Extensions:
         if fault is not None and fault.kind == "hold":
             self._hold()
         elif fault is not None:
+            meanwhile = Call("Meanwhile", _region(environ), {}, self.settings)
             with self.lock:
-                seed(
-                    Call("Meanwhile", _region(environ), {}, self.settings),
-                    {"calls": fault.meanwhile},
-                )
+                seed(meanwhile, {"calls": fault.meanwhile})
+            run_later(meanwhile.later)
             if fault.kind == "error":
                 return _error(start_response, ApiFailure(fault.status, fault.code, fault.message))
             chance = fault.kind
@@ -128,6 +138,7 @@ class Extensions:
                 answer = handler(call)
         except ApiFailure as failure:
             return _error(start_response, failure)
+        run_later(call.later)
         if chance == "lost":
             return _cut(environ, start_response)
         return _respond(start_response, 200, answer)
@@ -170,13 +181,19 @@ class Extensions:
         request = _json(body)
         with self.lock:
             try:
-                return _respond(start, 200, control(self, request))
+                answer = control(self, request)
             except ApiFailure as failure:
                 return _respond(start, failure.status, {"message": failure.message})
+            later, self.later = self.later, []
+        run_later(later)
+        return _respond(start, 200, answer)
 
     def call(self, operation: str, request: dict[str, Any]) -> Call:
-        """A Call for a control endpoint, in the request's region (default us-east-1)."""
-        return Call(operation, request.get("region", "us-east-1"), {}, self.settings)
+        """A Call for a control endpoint, in the request's region (default us-east-1); what it
+        sets in motion runs once the control has answered."""
+        call = Call(operation, request.get("region", "us-east-1"), {}, self.settings)
+        self.later.append(lambda: run_later(call.later))
+        return call
 
 
 # --- control endpoints (/_sesctl/…): test and operator controls, documented in the README ---
@@ -236,6 +253,16 @@ def _suppress(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _mailboxes(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    return mailboxes.choose(ext.call("ChooseMailboxes", request), request)
+
+
+def _engagement(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
+    call = ext.call("Engage", request)
+    message = sending.find(call, str(request.get("message_id") or ""))
+    return delivery.engage(call, request, message)
+
+
 def _verify(ext: Extensions, request: dict[str, Any]) -> dict[str, Any]:
     identities.verify(ext.call("VerifyIdentities", request), list(request["identities"]))
     return {}
@@ -284,6 +311,8 @@ CONTROLS: dict[tuple[str, str], Control] = {
     ("DELETE", "/_sesctl/faults"): _clear_faults,
     ("POST", "/_sesctl/dedicated-ips"): _lease_ips,
     ("POST", "/_sesctl/suppressions"): _suppress,
+    ("POST", "/_sesctl/mailboxes"): _mailboxes,
+    ("POST", "/_sesctl/engagement"): _engagement,
     ("POST", "/_sesctl/verify"): _verify,
     ("POST", "/_sesctl/verification"): _verification,
     ("POST", "/_sesctl/sandbox"): _sandbox,
@@ -305,10 +334,16 @@ def seed(base: Call, request: dict[str, Any]) -> dict[str, Any]:
     account fast for benchmarks and tests. Answers how many ran."""
     for item in request.get("calls", []):
         operation = item["operation"]
-        HANDLERS[operation](
-            Call(operation, base.region, dict(item.get("params", {})), base.settings)
-        )
+        call = Call(operation, base.region, dict(item.get("params", {})), base.settings)
+        HANDLERS[operation](call)
+        base.later.extend(call.later)
     return {"ran": len(request.get("calls", []))}
+
+
+def run_later(actions: list[Callable[[], None]]) -> None:
+    """Run what calls set in motion (each action catches its own failures)."""
+    for action in actions:
+        action()
 
 
 def _ignore(*_: Any) -> None:

@@ -141,6 +141,9 @@ class Call:
     region: str
     params: dict[str, Any]
     settings: Settings = field(default_factory=Settings)
+    # What the call set in motion outside SES (events to destinations, metrics): the server
+    # runs it after answering, outside its lock, as SES publishes after accepting.
+    later: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def backend(self) -> Any:

@@ -566,7 +566,8 @@ def _replace(document: Any, path: tuple[str, ...], value: Any) -> None:
             "/extras/suppressed/gone@example.net/Reason should be a string, not null",
         ),
         ("/extras/rate_window", [[1, -1]], "/extras/rate_window/0/1 should be a count"),
-        ("/messages/0", ["id"], "/messages/0 should be an array of 11 members"),
+        ("/messages/0", ["id"], "/messages/0 should be an array of 13 members"),
+        ("/messages/0/12", "{not json", "/messages/0/12 should be JSON text, not a string"),
         ("/messages/1/6", "{not json", "/messages/1/6 should be JSON text or null"),
         ("/messages/0/8", 1, "/messages/0/8 should be true or false, not a number"),
         ("/extras", [], "/extras should be an object, not an array"),
@@ -664,3 +665,20 @@ def test_a_failed_write_leaves_the_old_file_whole(
         persist.write(state, b"new")
     assert state.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_a_message_keeps_its_set_and_tags_and_older_messages_load(
+    valid: dict[str, Any], fresh: None
+) -> None:
+    """Messages carry the configuration set and tags their later events need; a message
+    saved before they did (11 members) loads with neither."""
+    document = copy.deepcopy(valid)
+    messages = document["accounts"]["123456789012"]["us-east-1"]["messages"]
+    messages[0] = [*messages[0][:11], "tracked", '{"campaign": "nov"}']
+    persist.restore(copy.deepcopy(document))
+    kept = ses_backends["123456789012"]["us-east-1"].sesctl_messages[0]
+    assert (kept.configuration_set, kept.tags) == ("tracked", '{"campaign": "nov"}')
+    messages[0] = messages[0][:11]
+    persist.restore(copy.deepcopy(document))
+    kept = ses_backends["123456789012"]["us-east-1"].sesctl_messages[0]
+    assert (kept.configuration_set, kept.tags) == (None, "{}")
