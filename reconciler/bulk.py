@@ -11,14 +11,24 @@ The journal records each call just before it is made and its outcome right after
 recorded without an outcome (the process died while it was on the wire) has an unknown
 outcome: a re-run reports those rows as `unknown` and resends them only when asked. It is
 bound to its send (recipients file, sender, template, data…), knows each row by its content,
-and is locked for a run; before anything is sent every row is checked, and rendered with the
+and is locked for a run; before anything is sent every row is checked, and rendered with its
 live template, since SES accepts a message whose data lacks a variable and then drops it.
+
+An A/B test names several templates (`--template` repeated, at most 10) and their shares
+(`--split`, whole percentages summing to 100; equal by default). A row's variant depends on
+its To address alone: the address (its addr-spec, stripped and lower-cased) is hashed with
+SHA-256, the first 8 bytes read big-endian as n place it at n * 10,000 / 2**64 in [0, 10,000),
+and the row gets the first template whose cumulative share in basis points lies above that
+point. So an address always gets the same template, and a resumed run chooses as the first
+did. Each call carries one variant's rows, and every message of an A/B test is tagged
+`ab-variant=<template>`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -27,16 +37,19 @@ import tempfile
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from email.utils import parseaddr
+from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any
 
 from .client import Sesv2
 from .errors import ApiError, SesctlError
 from .recipients import Row, rows
-from .send import LiveTemplate, next_delay, refused_unsent, unsubscribe_note
+from .send import ADDR_SPEC, LiveTemplate, next_delay, refused_unsent, unsubscribe_note
 
 BATCH = 50
 TRANSIENT = frozenset({"ACCOUNT_THROTTLED", "TRANSIENT_FAILURE"})
@@ -49,17 +62,102 @@ IN_FLIGHT = 8
 
 Outcomes = dict[int, dict[str, str]]  # row line → {"status": …, "message_id" | "error": …}
 
+MAX_VARIANTS = 10
+SCALE = 10_000  # the split's resolution: shares are in basis points
+VARIANT_TAG = "ab-variant"
+_PERCENT = re.compile(r"[0-9]{1,3}")
+
+
+def bucket(address: str) -> int:
+    """Where an address falls in [0, SCALE): the first 8 bytes of the SHA-256 of its addr-spec,
+    stripped and lower-cased, scaled down, so that an address always falls in one place."""
+    bare = address.strip()
+    if ADDR_SPEC.match(bare) is None:  # a display name or a comment around it
+        bare = parseaddr(bare)[1] or bare
+    digest = hashlib.sha256(bare.lower().encode(errors="surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") * SCALE >> 64
+
+
+class Split:
+    """The templates of a send and each one's share in basis points (SCALE in all): one
+    template has them all, several make an A/B test."""
+
+    def __init__(self, names: Sequence[str], shares: Sequence[int]) -> None:
+        self.names, self.shares = tuple(names), tuple(shares)
+        self.edges = list(accumulate(self.shares))
+
+    @classmethod
+    def of(cls, names: Sequence[str], split: str | None = None) -> Split:
+        """The --template and --split values, checked; an equal split when none is given."""
+        _check_names(names)
+        if split is None:
+            edges = [SCALE * (i + 1) // len(names) for i in range(len(names))]
+            return cls(names, [b - a for a, b in pairwise([0, *edges])])
+        if len(names) == 1:
+            raise SesctlError(
+                "--split: one template has nothing to split; give --template once per variant"
+            )
+        return cls(names, [weight * SCALE // 100 for weight in _weights(split, len(names))])
+
+    @property
+    def ab(self) -> bool:
+        """Whether this is an A/B test (several templates)."""
+        return len(self.names) > 1
+
+    @property
+    def label(self) -> str:
+        """The shares as percentages, as --split takes them (`50,50`)."""
+        return ",".join(f"{share / (SCALE // 100):g}" for share in self.shares)
+
+    def choose(self, address: str) -> str:
+        """The template of the message to this To address (the module's rule)."""
+        if len(self.names) == 1:
+            return self.names[0]
+        return self.names[bisect_right(self.edges, bucket(address))]
+
+
+def _check_names(names: Sequence[str]) -> None:
+    """One to MAX_VARIANTS templates, each named once."""
+    if not 1 <= len(names) <= MAX_VARIANTS:
+        raise SesctlError(
+            f"--template: {len(names)} templates given; an A/B test takes 2 to {MAX_VARIANTS}"
+        )
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise SesctlError(
+                f"--template: {name!r} is given twice; each variant is a different template"
+            )
+
+
+def _weights(split: str, count: int) -> list[int]:
+    """--split's whole percentages: one per template, summing to 100."""
+    weights = [part.strip() for part in split.split(",")]
+    if not all(_PERCENT.fullmatch(weight) for weight in weights):
+        raise SesctlError(
+            f"--split: {split!r} is not whole percentages separated by commas, like 50,50"
+        )
+    if len(weights) != count:
+        raise SesctlError(
+            f"--split: {len(weights)} weights for {count} templates; give one per --template, "
+            "in the same order"
+        )
+    total = sum(int(weight) for weight in weights)
+    if total != 100:
+        raise SesctlError(f"--split: the weights add up to {total}, not 100")
+    return [int(weight) for weight in weights]
+
 
 class Journal:
     """Append-only record of calls, bound to its send, locked for a run, recovered after a crash.
 
     Line 1 binds the journal to what it journals (the recipients file's SHA-256 and lines, and
-    the sender, template, default data, configuration set and region): another send is
-    refused. Then `start` before each call (its rows, each with its content key) and `done`
-    with its outcomes after. Replaying keeps one status byte per row line (0 not sent, 1 sent,
-    3 unknown) and the key each row was journaled with, so a row edited since is caught; a
-    million-row run costs a few megabytes. A row that failed was not sent: a re-run tries it
-    again (the cause may be gone, a quota refilled); it cannot reach anyone twice.
+    the sender, template or an A/B test's templates and split, default data, configuration set
+    and region): another send is refused. Then `start` before each call (its rows, each with
+    its content key, and its A/B variant) and `done` with its outcomes after. Replaying keeps
+    one status byte per row line (0 not sent, 1 sent, 3 unknown) and the key each row was
+    journaled with, so a row edited since is caught; a million-row run costs a few megabytes. A
+    row that failed was not sent: a re-run tries it again (the cause may be gone, a quota
+    refilled); it cannot reach anyone twice.
 
     The file is locked (flock) for the run: a second run on it is refused. A torn last line
     (the process died while writing it) is read as far as it goes — a torn `start` may have
@@ -216,12 +314,20 @@ class Journal:
         os.close(self.fd)
         self.fd = fd
 
-    def start(self, batch: list[Row]) -> int:
+    def start(self, batch: list[Row], variant: str | None = None) -> int:
+        """Record a call about to be made (with its A/B variant, if any); its number."""
         with self._lock:
             self.calls += 1
             rows = [[r.line, f"{r.key:016x}"] for r in batch]
             first, last = batch[0].line, batch[-1].line
-            event = {"event": "start", "batch": self.calls, "first": first, "last": last}
+            event: dict[str, Any] = {
+                "event": "start",
+                "batch": self.calls,
+                "first": first,
+                "last": last,
+            }
+            if variant is not None:
+                event["variant"] = variant
             self._write({**event, "rows": rows})
             return self.calls
 
@@ -253,6 +359,8 @@ BOUND = {
     "recipients": "--recipients (the file's content)",
     "from": "--from",
     "template_name": "--template",
+    "templates": "--template",
+    "split": "--split",
     "default_data": "--default-data",
     "configuration_set_name": "--configuration-set",
     "region": "the region",
@@ -478,11 +586,16 @@ class Pacer:
 @dataclass
 class Options:
     sender: str
-    template: str
+    template: str | Split  # one template's name, or an A/B test's templates and shares
     default_data: dict[str, Any]
     configuration_set: str | None
     rate: float
     account_rate: float = 0.0  # the account's MaxSendRate: a batch larger can never go out
+
+    @property
+    def split(self) -> Split:
+        """The templates to send with: one, or the variants of an A/B test."""
+        return self.template if isinstance(self.template, Split) else Split.of([self.template])
 
 
 @dataclass
@@ -493,6 +606,7 @@ class Tally:
     skipped: int = 0
     stopped: str | None = None  # the error that ended the run before the last row, if any
     interrupted: bool = False  # Ctrl-C
+    variants: dict[str, int] = field(default_factory=dict)  # A/B: rows sent now per template
 
 
 @dataclass
@@ -505,7 +619,8 @@ class Sent:
     lost: SesctlError | None = None
 
 
-def entry(row: Row) -> dict[str, Any]:
+def entry(row: Row, variant: str | None = None) -> dict[str, Any]:
+    """One BulkEmailEntry; an A/B variant is tagged beside the row's own tags."""
     destination: dict[str, list[str]] = {"ToAddresses": [row.to]}
     if row.cc:
         destination["CcAddresses"] = row.cc
@@ -517,8 +632,9 @@ def entry(row: Row) -> dict[str, Any]:
             "ReplacementTemplate": {"ReplacementTemplateData": row.data_json}
         },
     }
-    if row.tags:
-        item["ReplacementTags"] = [{"Name": k, "Value": v} for k, v in row.tags.items()]
+    tags = {**row.tags, VARIANT_TAG: variant} if variant is not None else row.tags
+    if tags:
+        item["ReplacementTags"] = [{"Name": k, "Value": v} for k, v in tags.items()]
     return item
 
 
@@ -529,31 +645,28 @@ class Sender:
         self.client, self.journal = client, journal
         self.pacer = Pacer(options.rate)
         self.stop = threading.Event()  # set on an error or Ctrl-C: no new call starts
-        template = {
-            "TemplateName": options.template,
-            "TemplateData": json.dumps(options.default_data),
-        }
-        self.common: dict[str, Any] = {  # what every call carries; only the entries differ
-            "FromEmailAddress": options.sender,
-            "DefaultContent": {"Template": template},
-        }
-        if options.configuration_set:
-            self.common["ConfigurationSetName"] = options.configuration_set
+        self.split = options.split
+        self.common = {name: _common(options, name) for name in self.split.names}
 
-    def send(self, batch: list[Row]) -> Sent:
-        """Send one batch; rows never attempted (stopped first) are left out of the outcomes."""
+    def send(self, batch: list[Row], variant: str | None = None) -> Sent:
+        """Send one batch, all of one variant (None: the only template); rows never attempted
+        (stopped first) are left out of the outcomes."""
         sent, pending, delay = Sent(), list(batch), 0.1
+        name = variant if variant is not None else self.split.names[0]
+        tag = name if self.split.ab else None
         for _ in range(THROTTLE_RETRIES):
             if not self.pacer.wait(sum(r.recipients for r in pending), self.stop):
                 return sent
             try:
-                call = self.journal.start(pending)
+                call = self.journal.start(pending, tag)
             except SesctlError as exc:  # not journaled, so not made: the run stops here
                 sent.error = exc
                 return sent
             try:
-                entries = [entry(r) for r in pending]
-                answer = self.client.call("SendBulkEmail", **self.common, BulkEmailEntries=entries)
+                entries = [entry(r, tag) for r in pending]
+                answer = self.client.call(
+                    "SendBulkEmail", **self.common[name], BulkEmailEntries=entries
+                )
             except ApiError as exc:  # SES refused the whole call: nobody in it was sent
                 if refused_unsent(exc):
                     self._record(sent, call, {r.line: {"status": "retry"} for r in pending})
@@ -596,6 +709,18 @@ class Sender:
         return next_delay(delay)
 
 
+def _common(options: Options, template: str) -> dict[str, Any]:
+    """What every call with this template carries; only the entries differ."""
+    content = {"TemplateName": template, "TemplateData": json.dumps(options.default_data)}
+    common: dict[str, Any] = {
+        "FromEmailAddress": options.sender,
+        "DefaultContent": {"Template": content},
+    }
+    if options.configuration_set:
+        common["ConfigurationSetName"] = options.configuration_set
+    return common
+
+
 def _outcomes(batch: list[Row], results: list[dict[str, Any]]) -> tuple[Outcomes, list[Row]]:
     """Per-row outcomes of one answer, and the rows to try again (throttled, transient)."""
     outcomes: Outcomes = {}
@@ -613,28 +738,43 @@ def _outcomes(batch: list[Row], results: list[dict[str, Any]]) -> tuple[Outcomes
     return outcomes, retry
 
 
+def live_templates(client: Sesv2, split: Split) -> dict[str, LiveTemplate]:
+    """Every template of the send as SES holds it; one that does not exist is refused."""
+    return {name: LiveTemplate(client, name) for name in split.names}
+
+
 class Screen:
-    """What a run does with each row: skip it (sent before), report it (unknown, or the live
-    template cannot render it), or send it. The first pass renders and counts; the sending
-    pass reuses its verdicts."""
+    """What a run does with each row: skip it (sent before), report it (unknown, or its
+    variant's live template cannot render it), or send it. The first pass renders and counts;
+    the sending pass reuses its verdicts."""
 
     def __init__(
         self,
         path: Path,
         journal: Journal,
-        template: LiveTemplate | None,
+        split: Split,
+        live: Mapping[str, LiveTemplate],
         default: dict[str, Any],
         resend_unknown: bool,
     ) -> None:
-        self.path, self.journal, self.template = path, journal, template
+        self.path, self.journal, self.split, self.live = path, journal, split, live
         self.default, self.resend_unknown = default, resend_unknown
         self.unrenderable = bytearray()  # one byte per line, made when a row first fails
+
+    def check(self, row: Row) -> None:
+        """Refuse a row that tags its own ab-variant in an A/B test: the tag names the template."""
+        if self.split.ab and VARIANT_TAG in row.tags:
+            raise SesctlError(
+                f"{self.path}:{row.line}: tags: {VARIANT_TAG!r} is set by send-bulk in an A/B "
+                "test (to the template each message used); remove it from the row"
+            )
 
     def survey(self, all_rows: Iterator[Row]) -> Survey:
         """First pass: every row checked; the rows and the recipients still to send."""
         survey = Survey()
         for row in all_rows:
             survey.rows += 1
+            self.check(row)
             verdict = self.verdict(row)
             if verdict is not None:  # sent, or unknown, before
                 survey.sent_before += verdict[0] == "skipped"
@@ -654,14 +794,15 @@ class Screen:
         return survey
 
     def problem(self, row: Row) -> str | None:
-        """Why the live template cannot render this row (SES would drop it), or None."""
-        if self.template is None:
+        """Why its variant's live template cannot render this row (SES would drop it), or None."""
+        template = self.live.get(self.split.choose(row.to))
+        if template is None:
             return None
-        missing = self.template.missing({**self.default, **row.data})
+        missing = template.missing({**self.default, **row.data})
         if missing is None:
             return None
         note = unsubscribe_note(missing, ", which send-bulk has not")
-        return f"{self.template.name} uses {{{{{missing}}}}} but the row has no {missing!r}{note}"
+        return f"{template.name} uses {{{{{missing}}}}} but the row has no {missing!r}{note}"
 
     def verdict(self, row: Row) -> tuple[str, str | None] | None:
         """(status, detail) for a row not to send now, or None to send it."""
@@ -689,61 +830,94 @@ class Survey:
     problems: list[str] = field(default_factory=list)
 
 
-def batches(
-    all_rows: Iterator[Row], screen: Screen, limit: int, report: Any
-) -> Iterator[list[Row]]:
-    """Rows still to send, grouped by at most 50 entries and `limit` recipients."""
-    batch: list[Row] = []
-    size = 0
+@dataclass
+class Batch:
+    """Rows for one SendBulkEmail call, all with one variant's template."""
+
+    variant: str
+    rows: list[Row] = field(default_factory=list)
+    recipients: int = 0
+
+    def fits(self, row: Row, limit: int) -> bool:
+        """Whether the row still fits: at most 50 entries and `limit` recipients."""
+        return len(self.rows) < BATCH and self.recipients + row.recipients <= limit
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        self.recipients += row.recipients
+
+
+def batches(all_rows: Iterator[Row], screen: Screen, limit: int, report: Any) -> Iterator[Batch]:
+    """Rows still to send, one pending batch per variant, each sent when full."""
+    pending: dict[str, Batch] = {}
     for row in all_rows:
         verdict = screen.verdict(row)
         if verdict is not None:
             report(row, *verdict)
             continue
-        if batch and (len(batch) == BATCH or size + row.recipients > limit):
+        variant = screen.split.choose(row.to)
+        batch = pending.get(variant)
+        if batch is not None and not batch.fits(row, limit):
             yield batch
-            batch, size = [], 0
-        batch.append(row)
-        size += row.recipients
-    if batch:
-        yield batch
+            batch = None
+        if batch is None:
+            batch = pending[variant] = Batch(variant)
+        batch.add(row)
+    yield from pending.values()
 
 
 def dry_run(
-    client: Sesv2, path: Path, template: str, default: dict[str, Any]
-) -> Iterator[tuple[Row, str, str | None]]:
-    """Each row rendered with the live template: (row, subject, why it cannot render)."""
-    live = LiveTemplate(client, template)
-    screen = Screen(path, Journal(), live, default, False)
+    client: Sesv2, path: Path, split: Split, default: dict[str, Any]
+) -> Iterator[tuple[Row, str, str, str | None]]:
+    """Each row rendered with its variant's live template: (row, variant, subject, why it
+    cannot render)."""
+    live = live_templates(client, split)
+    screen = Screen(path, Journal(), split, live, default, False)
     for row in rows(path):
-        problem = screen.problem(row)
-        yield row, "" if problem else live.subject({**default, **row.data}), problem
+        screen.check(row)
+        variant, problem = split.choose(row.to), screen.problem(row)
+        subject = "" if problem else live[variant].subject({**default, **row.data})
+        yield row, variant, subject, problem
 
 
 class Results:
-    """The --results JSONL file (one row per recipient) and the running tally."""
+    """The --results JSONL file (one row per recipient, with its variant in an A/B test) and
+    the running tally."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, split: Split | None = None) -> None:
         self.tally = Tally()
+        self.split = split if split is not None and split.ab else None
+        if self.split is not None:
+            self.tally.variants = dict.fromkeys(self.split.names, 0)
         try:
             self._out = path.open("w", encoding="utf-8") if path is not None else None
         except OSError as exc:
             raise SesctlError(f"--results: cannot write {path}: {exc.strerror}") from None
 
-    def __call__(self, row: Row, status: str, detail: str | None) -> None:
+    def __call__(
+        self, row: Row, status: str, detail: str | None, variant: str | None = None
+    ) -> None:
         setattr(self.tally, status, getattr(self.tally, status) + 1)
+        if self.split is not None:
+            variant = variant or self.split.choose(row.to)
+            if status == "sent":
+                self.tally.variants[variant] += 1
         if self._out is not None:
             record: dict[str, Any] = {"line": row.line, "email": row.to, "status": status}
             if detail:
                 record["message_id" if status == "sent" else "error"] = detail
+            if self.split is not None:
+                record["variant"] = variant
             self._out.write(json.dumps(record) + "\n")
 
-    def report(self, batch: list[Row], outcomes: Outcomes) -> None:
-        for row in batch:
+    def report(self, batch: Batch, outcomes: Outcomes) -> None:
+        """The outcomes of one batch's rows (those never attempted are left out)."""
+        for row in batch.rows:
             outcome = outcomes.get(row.line)
             if outcome is not None:
                 sent = outcome["status"] == "sent"
-                self(row, outcome["status"], outcome.get("message_id" if sent else "error"))
+                detail = outcome.get("message_id" if sent else "error")
+                self(row, outcome["status"], detail, batch.variant)
 
     def close(self) -> None:
         if self._out is not None:
@@ -767,7 +941,7 @@ def run(
     sender = Sender(client, options, screen.journal)
     ceiling = min(options.rate, options.account_rate) if options.account_rate > 0 else options.rate
     limit = max(1, min(BATCH, int(ceiling)))
-    flying: dict[Future[Sent], list[Row]] = {}
+    flying: dict[Future[Sent], Batch] = {}
 
     lost_in_a_row = 0
 
@@ -791,7 +965,7 @@ def run(
                     break
                 if len(flying) == IN_FLIGHT:
                     land(next(as_completed(flying)))
-                flying[pool.submit(sender.send, batch)] = batch
+                flying[pool.submit(sender.send, batch.rows, batch.variant)] = batch
             while flying:
                 land(next(as_completed(flying)))
         except KeyboardInterrupt:
@@ -802,7 +976,7 @@ def run(
     return results.tally
 
 
-def _drain(flying: dict[Future[Sent], list[Row]], land: Callable[[Future[Sent]], None]) -> None:
+def _drain(flying: dict[Future[Sent], Batch], land: Callable[[Future[Sent]], None]) -> None:
     """Record the batches still on the wire; an error of theirs yields to the one raised."""
     while flying:
         try:

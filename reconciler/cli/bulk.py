@@ -1,4 +1,5 @@
-"""`sesctl send-bulk`: a template to every recipient in a file, rate-exact and resumable."""
+"""`sesctl send-bulk`: a template (or an A/B test of several) to every recipient in a file,
+rate-exact and resumable."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from .send import json_object
 from .shell import connected, echo, global_options, info, opt
 
 if TYPE_CHECKING:  # bulk loads only when send-bulk runs
-    from ..bulk import Journal, Survey, Tally
+    from ..bulk import Journal, Split, Survey, Tally
 
 
 @click.command(name="send-bulk")
 @click.option("--from", "sender", required=True, help="Sender address (a verified identity).")
-@click.option("--template", required=True, help="The SES template every message uses.")
+@click.option(
+    "--template", required=True, multiple=True, help="SES template; repeat it for an A/B test."
+)
+@click.option("--split", help="A/B shares in percent, one per --template (default: equal).")
 @click.option("--recipients", required=True, type=click.Path(dir_okay=False), help="CSV or JSONL.")
 @click.option("--default-data", help="Template data for every row: JSON, or @file.")
 @click.option("--configuration-set", help="Configuration set to send with.")
@@ -41,42 +45,44 @@ def send_bulk(**o: Any) -> int:
     from ..send import check_address
 
     check_address(o["sender"], "--from")
+    split = bulk.Split.of(o["template"], o["split"])
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     checks.check_paths(o, path)
     if o["dry_run"]:
         with connected(None) as client:
-            return _dry_run(client, path, o["template"], default)
+            return _dry_run(client, path, split, default)
     journal = bulk.Journal.open(Path(o["journal"])) if o["journal"] else bulk.Journal()
     try:
-        return _send_bulk(o, path, default, journal)
+        return _send_bulk(o, path, split, default, journal)
     finally:
         journal.close()
 
 
-def _send_bulk(o: dict[str, Any], path: Path, default: dict[str, Any], journal: Journal) -> int:
+def _send_bulk(
+    o: dict[str, Any], path: Path, split: Split, default: dict[str, Any], journal: Journal
+) -> int:
     """Check every row, resume the journal, check the quota, then send; the exit code."""
     from .. import bulk
     from ..recipients import fingerprint, rows
-    from ..send import LiveTemplate
 
     bound = fingerprint(path)
     with connected(None) as client:
         quota = client.call("GetAccount").get("SendQuota", {})
-        template = LiveTemplate(client, o["template"])
-        binding = checks.journal_binding(o, default, bound.sha256, bound.lines, client.region)
+        live = bulk.live_templates(client, split)
+        binding = checks.journal_binding(o, split, default, bound, client.region)
         checks.resume_journal(journal, binding, path)
-        screen = bulk.Screen(path, journal, template, default, o["resend_unknown"])
+        screen = bulk.Screen(path, journal, split, live, default, o["resend_unknown"])
         survey = screen.survey(rows(path))
         _announce(o, survey)
         checks.check_quota(quota, survey.recipients, o["ignore_quota"])
         rate = o["rate"] or float(quota.get("MaxSendRate") or 1)
         options = bulk.Options(
-            o["sender"], o["template"], default, o["configuration_set"], rate,
+            o["sender"], split, default, o["configuration_set"], rate,
             float(quota.get("MaxSendRate") or 0),
         )  # fmt: skip
         journal.begin(binding, path.resolve())
-        results = bulk.Results(Path(o["results"]) if o["results"] else None)
+        results = bulk.Results(Path(o["results"]) if o["results"] else None, split)
         started = time.monotonic()
         try:
             tally = bulk.run(
@@ -95,8 +101,9 @@ def _send_bulk(o: dict[str, Any], path: Path, default: dict[str, Any], journal: 
 def _summary(o: dict[str, Any], tally: Tally, total_rows: int, elapsed: float) -> int:
     """The closing line on stderr; the exit code (0 only when everyone was sent)."""
     info(
-        f"\rSent {tally.sent}, failed {tally.failed}, unknown {tally.unknown}, "
-        f"already sent {tally.skipped} — of {total_rows} rows in {elapsed:.1f}s"
+        f"\rSent {tally.sent}{_per_variant(tally.variants)}, failed {tally.failed}, "
+        f"unknown {tally.unknown}, already sent {tally.skipped} — of {total_rows} rows in "
+        f"{elapsed:.1f}s"
     )
     resume = "re-run the same command to resume" if o["journal"] else "no --journal to resume from"
     if tally.interrupted:
@@ -105,6 +112,13 @@ def _summary(o: dict[str, Any], tally: Tally, total_rows: int, elapsed: float) -
     if tally.stopped is not None:
         raise SesctlError(f"sending stopped: {tally.stopped} ({resume})")
     return 0 if tally.sent + tally.skipped == total_rows else 1
+
+
+def _per_variant(counts: dict[str, int]) -> str:
+    """An A/B test's count per template, ` (welcome-a 51, welcome-b 49)`; nothing otherwise."""
+    if not counts:
+        return ""
+    return " (" + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")"
 
 
 def _announce(o: dict[str, Any], survey: Survey) -> None:
@@ -148,21 +162,25 @@ def _progress(total: int, started: float) -> Callable[[Any], None]:
     return show
 
 
-def _dry_run(client: Sesv2, path: Path, template: str, default: dict[str, Any]) -> int:
-    """List what would be sent, or every row the live template cannot render."""
+def _dry_run(client: Sesv2, path: Path, split: Split, default: dict[str, Any]) -> int:
+    """List what would be sent (with each row's variant in an A/B test), or every row its
+    live template cannot render."""
     from .. import bulk
 
-    problems, count = [], 0
-    for row, subject, problem in bulk.dry_run(client, path, template, default):
+    problems, counts = [], dict.fromkeys(split.names, 0)
+    for row, variant, subject, problem in bulk.dry_run(client, path, split, default):
         if problem is not None:
             problems.append(f"{path}:{row.line}: {problem}")
             continue
-        count += 1
-        echo(f"{path}:{row.line}: {row.to} — {subject}")
+        counts[variant] += 1
+        shown = f" [{variant}]" if split.ab else ""
+        echo(f"{path}:{row.line}: {row.to}{shown} — {subject}")
     if problems:
         raise SesctlError(
             "\n".join(problems[:50])
             + (f"\n(and {len(problems) - 50} more)" if len(problems) > 50 else "")
         )
-    info(f"Dry run: {count} messages would be sent with template {template}; nothing was sent.")
+    used = ", ".join(f"{name} ({count})" for name, count in counts.items())
+    used = f"templates {used}" if split.ab else f"template {split.names[0]}"
+    info(f"Dry run: {sum(counts.values())} messages would be sent with {used}; nothing was sent.")
     return 0

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SesctlError
 
 if TYPE_CHECKING:  # bulk loads only when send-bulk runs
-    from ..bulk import Journal
+    from ..bulk import Journal, Split
+    from ..recipients import Fingerprint
 
 OUTPUTS = (("--journal", "journal"), ("--results", "results"))
 
@@ -50,18 +51,25 @@ def check_paths(o: dict[str, Any], recipients: Path) -> None:
 
 
 def journal_binding(
-    o: dict[str, Any], default: dict[str, Any], sha256: str, lines: int, region: str
+    o: dict[str, Any], split: Split, default: dict[str, Any], bound: Fingerprint, region: str
 ) -> dict[str, Any]:
     """What a journal binds to: the recipients file's content and the message parameters."""
     data = hashlib.sha256(json.dumps(default, sort_keys=True).encode()).hexdigest()
     message = {
         "from": o["sender"],
-        "template_name": o["template"],
+        **_bound_templates(split),
         "default_data": data,
         "configuration_set_name": o["configuration_set"],
         "region": region,
     }
-    return {"recipients": {"sha256": sha256, "lines": lines}, "message": message}
+    return {"recipients": {"sha256": bound.sha256, "lines": bound.lines}, "message": message}
+
+
+def _bound_templates(split: Split) -> dict[str, Any]:
+    """One template as journals always bound it; an A/B test's templates, in order, and split."""
+    if not split.ab:
+        return {"template_name": split.names[0]}
+    return {"templates": list(split.names), "split": split.label}
 
 
 def resume_journal(journal: Journal, binding: dict[str, Any], path: Path) -> None:
@@ -91,7 +99,18 @@ def _difference(name: str, header: dict[str, Any], binding: dict[str, Any]) -> s
 
     if name in ("recipients", "default_data"):
         return f"{BOUND[name]} differs"
-    return f"{BOUND[name]} was {header['message'].get(name)!r}, now {binding['message'][name]!r}"
+    if name in ("template_name", "templates"):
+        return f"--template was {_templates(header)}, now {_templates(binding)}"
+    was = header["message"].get(name)
+    was_shown = "not given" if name == "split" and was is None else repr(was)
+    return f"{BOUND[name]} was {was_shown}, now {binding['message'][name]!r}"
+
+
+def _templates(bound: dict[str, Any]) -> str:
+    """The template, or an A/B test's templates, a binding names: `'a', 'b'`."""
+    message = bound["message"]
+    names = message["templates"] if "templates" in message else [message.get("template_name")]
+    return ", ".join(map(repr, names)) if isinstance(names, list) else repr(names)
 
 
 def check_quota(quota: dict[str, Any], recipients: int, ignore: bool) -> None:
