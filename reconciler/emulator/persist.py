@@ -18,7 +18,12 @@ Version 1 holds what the handlers keep, per account and region:
           "destinations", "account", "ips", "suppressed", "rate_window", "day_window",
           "kept": {"<store>": {"<name>": {…}}}},
       "messages": [[message_id, from, to, cc, bcc, template, template_data, subject,
-          delivered, attachments, accepted_at, configuration_set, tags], …]}}}}
+          delivered, attachments, accepted_at, configuration_set, tags], …],
+      "cloudwatch": [[metric, value, unit, {"<dimension>": "<value>"}, time], …]}}}}
+
+`cloudwatch` holds the datapoints the emulator published in moto's CloudWatch (namespace
+AWS/SES: event destinations' metrics, reputation rates), so `sesctl --local stats` reads what
+earlier runs sent; files without it still load.
 
 Times are seconds since the epoch. The rate window counts on the monotonic clock, which means
 nothing to another process (or after a reboot), so its entries are written on the wall clock
@@ -47,9 +52,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.ses.models import (
     ConfigurationSet,
     ContactList,
@@ -61,6 +68,7 @@ from moto.sesv2.models import sesv2_backends
 from moto.settings import allow_unknown_region
 
 from ..errors import SesctlError
+from .events import NAMESPACE
 from .sending import Message
 from .state import Extras, Template, Window
 
@@ -106,8 +114,26 @@ def _region_json(backend: Any) -> dict[str, Any] | None:
         "tags": backend.tagger.tags,
         "extras": None if extras is None else _extras_json(extras),
         "messages": list(messages),  # tuples, in Message's field order: json writes arrays
+        "cloudwatch": _datapoints_json(backend.account_id, backend.region_name),
     }
     return document if any(document.values()) else None
+
+
+def _datapoints_json(account: str, region: str) -> list[list[Any]]:
+    """The AWS/SES datapoints in moto's CloudWatch for this account and region."""
+    if account not in cloudwatch_backends or region not in cloudwatch_backends[account]:
+        return []
+    return [
+        [
+            d.name,
+            d.value,
+            d.unit,
+            {x.name: x.value for x in d.dimensions},
+            d.timestamp.replace(tzinfo=UTC).timestamp(),
+        ]
+        for d in cloudwatch_backends[account][region].metric_data
+        if d.namespace == NAMESPACE and hasattr(d, "value")
+    ]
 
 
 def _identity_json(identity: Any) -> dict[str, Any]:
@@ -248,6 +274,9 @@ def restore(document: dict[str, Any]) -> None:
     regions = _document(document)
     ses_backends.clear()
     sesv2_backends.clear()  # each holds a link to the SES backend it was made with
+    for regions_of_account in dict.values(cloudwatch_backends):
+        for watch in regions_of_account.values():
+            watch.metric_data = [d for d in watch.metric_data if d.namespace != NAMESPACE]
     for (account, region), state in regions.items():
         state.install(ses_backends[account][region])
 
@@ -263,6 +292,7 @@ class _Region:
     tags: dict[str, dict[str, str | None]]
     extras: Extras | None
     messages: list[Message]
+    datapoints: list[dict[str, Any]]
 
     def install(self, backend: Any) -> None:
         """Put this state on a backend moto has just made."""
@@ -274,6 +304,9 @@ class _Region:
         if self.extras is not None:
             backend.sesctl_extras = self.extras
         backend.sesctl_messages = self.messages
+        if self.datapoints:
+            watch = cloudwatch_backends[backend.account_id][backend.region_name]
+            watch.put_metric_data(NAMESPACE, self.datapoints)
 
 
 TOP = frozenset({"format", "version", "accounts"})
@@ -317,7 +350,7 @@ def _document(value: Any) -> dict[tuple[str, str], _Region]:
 
 def _region(value: Any, where: Where) -> _Region:
     """One region's members, each checked and built."""
-    region = _members(value, where, REGION)
+    region = _members(value, where, REGION, optional=frozenset({"cloudwatch"}))
     extras = region["extras"]
     return _Region(
         _map(region["identities"], (*where, "identities"), _identity),
@@ -330,7 +363,33 @@ def _region(value: Any, where: Where) -> _Region:
         _map(region["tags"], (*where, "tags"), _tags),
         None if extras is None else _extras(extras, (*where, "extras")),
         _messages(region["messages"], (*where, "messages")),
+        _datapoints(region.get("cloudwatch", []), (*where, "cloudwatch")),
     )
+
+
+def _datapoints(value: Any, where: Where) -> list[dict[str, Any]]:
+    """CloudWatch datapoints, as moto's put_metric_data takes them (naive UTC times)."""
+    found = []
+    for i, row in enumerate(_array(value, where)):
+        at = (*where, str(i))
+        if type(row) is not list or len(row) != 5:
+            raise _wrong(at, "an array of 5 members", row)
+        name, number, unit, dimensions, moment = row
+        found.append(
+            {
+                "MetricName": _string(name, (*at, "0")),
+                "Value": _number(number, (*at, "1")),
+                "Unit": _optional_string(unit, (*at, "2")),
+                "Dimensions": [
+                    {"Name": k, "Value": v}
+                    for k, v in _map(dimensions, (*at, "3"), _string).items()
+                ],
+                "Timestamp": datetime.fromtimestamp(_number(moment, (*at, "4")), UTC).replace(
+                    tzinfo=None
+                ),
+            }
+        )
+    return found
 
 
 IDENTITY = frozenset(
