@@ -173,9 +173,15 @@ def _delivery(
         try:
             _send(region, kind, record, destination)
         except Exception as exc:  # a destination SES cannot reach drops the event
-            log.warning("event %s not delivered to %s: %s", kind, destination.get("Name", "?"), exc)
+            name = destination.get("Name", "?")
+            if (name, str(exc)) not in _WARNED:  # once per destination and cause, not per event
+                _WARNED.add((name, str(exc)))
+                log.warning("events to destination %s are dropped: %s", name, exc)
 
     return deliver
+
+
+_WARNED: set[tuple[str, str]] = set()
 
 
 def _send(region: str, kind: str, record: dict[str, Any], destination: dict[str, Any]) -> None:
