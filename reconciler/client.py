@@ -37,7 +37,14 @@ from .observe import Recorder
 
 # SES's published default quotas for the control plane (calls per second, per operation).
 DEFAULT_RATE = 1.0
-DEFAULT_OPERATION_RATES = {"GetEmailTemplate": 50.0}
+# BatchGetMetricData: 16 calls a second (API reference). CloudWatch's GetMetricData and
+# ListMetrics: 50 and 25 (CloudWatch service quotas); SES has no operations of those names.
+DEFAULT_OPERATION_RATES = {
+    "GetEmailTemplate": 50.0,
+    "BatchGetMetricData": 16.0,
+    "GetMetricData": 50.0,
+    "ListMetrics": 25.0,
+}
 # Sending is limited by the account's MaxSendRate, not by the control-plane quota.
 UNLIMITED_OPERATIONS = frozenset({"SendEmail", "SendBulkEmail", "GetAccount"})
 
@@ -176,8 +183,8 @@ class Sesv2:
             max_pool_connections=32,
             user_agent_extra="sesctl",
         )
-        # sesctl reads no timestamp, and botocore's parsing of them cost more than the rest
-        # of a 1,000-entry page: keep them as SES sent them.
+        # botocore's parsing of timestamps cost more than the rest of a 1,000-entry page: keep
+        # them as the service sent them (stats reads the few it needs itself).
         session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=_as_sent
         )
@@ -208,6 +215,10 @@ class Sesv2:
     def ssm(self) -> Any:
         return self._client("ssm")
 
+    @cached_property
+    def cloudwatch(self) -> Any:
+        return self._client("cloudwatch")
+
     def _client(self, service: str) -> Any:
         """A botocore client that shares this one's settings and rate limiter (built on use)."""
         client = self._session.create_client(
@@ -232,6 +243,10 @@ class Sesv2:
 
     def call_tagging(self, operation: str, **params: Any) -> dict[str, Any]:
         return self._invoke(self.tagging, operation, params)
+
+    def call_cloudwatch(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call a CloudWatch operation (`GetMetricData`): SES publishes its metrics there."""
+        return self._invoke(self.cloudwatch, operation, params)
 
     def single_attempt(self) -> Sesv2:
         """A copy whose SES calls make one attempt each, unpaced and unvalidated, for sending.

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any, Literal
 
 from .client import Sesv2, is_not_found
 from .errors import SesctlError
+from .limits import (
+    BOUNCE_RATE_PAUSE,
+    BOUNCE_RATE_REVIEW,
+    COMPLAINT_RATE_PAUSE,
+    COMPLAINT_RATE_REVIEW,
+)
+from .stats import percent
 
 Verdict = Literal["ok", "warn", "fail"]
 MARK = {"ok": "✓", "warn": "!", "fail": "✗"}
@@ -28,6 +37,12 @@ SOURCES = {
     "iam-role": "instance profile (IMDS)",
     "container-role": "container credentials (ECS)",
     "custom-process": "credential_process",
+}
+# The reputation metrics SES publishes to CloudWatch (AWS/SES, fractions), with the rates at
+# which SES reviews the account and may pause its sending.
+REPUTATION = {
+    "bounce rate": ("Reputation.BounceRate", BOUNCE_RATE_REVIEW, BOUNCE_RATE_PAUSE),
+    "complaint rate": ("Reputation.ComplaintRate", COMPLAINT_RATE_REVIEW, COMPLAINT_RATE_PAUSE),
 }
 
 
@@ -56,6 +71,7 @@ def checks(client: Sesv2, identities: list[str], local: bool) -> Iterator[Check]
         return
     yield Check("ok", "endpoint", f"{client.endpoint()} answered")
     yield from _account(account)
+    yield from _reputation(client)
     for name in identities:
         yield _identity(client, name)
 
@@ -82,6 +98,47 @@ def _account(account: dict[str, Any]) -> Iterator[Check]:
     verdicts: dict[str, Verdict] = {"HEALTHY": "ok", "PROBATION": "warn"}
     verdict = verdicts.get(status, "fail")
     yield Check(verdict, "enforcement status", status)
+
+
+def _reputation(client: Sesv2) -> Iterator[Check]:
+    """The latest bounce and complaint rates of the last 24 hours against SES's thresholds; a
+    CloudWatch that cannot be read is a warning, not a verdict on sending."""
+    now = datetime.now(UTC)
+    queries = [
+        {
+            "Id": f"r{index}",
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/SES", "MetricName": metric},
+                "Period": 300,
+                "Stat": "Maximum",
+            },
+        }
+        for index, (metric, _, _) in enumerate(REPUTATION.values())
+    ]
+    try:
+        answer = client.call_cloudwatch(
+            "GetMetricData",
+            MetricDataQueries=queries,
+            StartTime=now - timedelta(hours=24),
+            EndTime=now,
+            ScanBy="TimestampDescending",
+        )
+    except SesctlError as exc:
+        yield Check("warn", "reputation", f"CloudWatch could not be read: {exc.message}")
+        return
+    latest = {r["Id"]: r.get("Values") or [] for r in answer.get("MetricDataResults", [])}
+    for index, (what, (_, review, pause)) in enumerate(REPUTATION.items()):
+        values = latest.get(f"r{index}")
+        yield _rate(what, values[0] if values else None, review, pause)
+
+
+def _rate(what: str, value: float | None, review: Fraction, pause: Fraction) -> Check:
+    """One reputation rate: ok below the review threshold, warn from it, fail from the pause."""
+    limits = f"SES reviews at {percent(review)}, may pause at {percent(pause)}"
+    if value is None:
+        return Check("ok", what, "no data yet")
+    verdict: Verdict = "fail" if value >= pause else "warn" if value >= review else "ok"
+    return Check(verdict, what, f"{percent(value)} ({limits})")
 
 
 def _identity(client: Sesv2, name: str) -> Check:

@@ -32,6 +32,8 @@ def test_a_healthy_account_passes_every_check(env: Env) -> None:
         "✓ 24-hour quota: 0 of 50,000 used (0%)",
         "✓ maximum send rate: 14 messages a second",
         "✓ enforcement status: HEALTHY",
+        "✓ bounce rate: no data yet",
+        "✓ complaint rate: no data yet",
         "✓ identity example.com: verified, DKIM signing on",
         "✓ identity ops@example.net: verified",
     ]
