@@ -199,11 +199,14 @@ def parse_window(
         raise SesctlError("give --since or --from/--to, not both")
     if end and not start:
         raise SesctlError("--to needs --from")
+    # Up to now means to the end of the current period: what landed this second is counted
+    # (a request's end time travels to the second).
+    later = floor(now, per) + timedelta(seconds=SECONDS[per])
     if start:
         begin = instant(start, "--from", end_of_day=False)
-        finish = instant(end, "--to", end_of_day=True) if end else now
+        finish = instant(end, "--to", end_of_day=True) if end else later
     else:
-        begin, finish = now - duration(since or "7d"), now
+        begin, finish = now - duration(since or "7d"), later
     begin = floor(begin, per)
     if begin >= finish:
         raise SesctlError("--from must come before --to")

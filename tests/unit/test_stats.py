@@ -466,12 +466,18 @@ def test_bad_options_are_one_plain_error(
 # --- windows and timestamps ---------------------------------------------------------------------
 
 
-def test_since_starts_at_the_period_start() -> None:
-    now = datetime(2026, 11, 30, 13, 51, 9, tzinfo=UTC)
+def test_since_covers_whole_periods_up_to_the_end_of_the_current_one() -> None:
+    """A request's end time travels to the second: ending at the period's end counts what
+    landed in the last second too."""
+    now = datetime(2026, 11, 30, 13, 51, 9, 500000, tzinfo=UTC)
     daily = stats.parse_window(None, None, None, "day", now)
-    assert (daily.start, daily.end) == (datetime(2026, 11, 23, tzinfo=UTC), now)
+    assert (daily.start, daily.end) == (
+        datetime(2026, 11, 23, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
     hourly = stats.parse_window("24h", None, None, "hour", now)
     assert hourly.start == datetime(2026, 11, 29, 13, tzinfo=UTC)
+    assert hourly.end == datetime(2026, 11, 30, 14, tzinfo=UTC)
     assert len(hourly.periods()) == 25
 
 
