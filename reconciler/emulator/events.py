@@ -176,7 +176,7 @@ def _delivery(
             name = destination.get("Name", "?")
             if (name, str(exc)) not in _WARNED:  # once per destination and cause, not per event
                 _WARNED.add((name, str(exc)))
-                log.warning("events to destination %s are dropped: %s", name, exc)
+                log.warning("emulator: events to destination %s are dropped: %s", name, exc)
 
     return deliver
 

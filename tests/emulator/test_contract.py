@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -270,6 +271,14 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
         ],
     )
     assert [r["Status"] for r in bulk["BulkEmailEntryResults"]] == ["SUCCESS"] * 3
+    now = datetime.now(UTC)
+    metrics = ses.batch_get_metric_data(
+        Queries=[
+            {"Id": "sends", "Namespace": "VDM", "Metric": "SEND", "StartDate": now,
+             "EndDate": now, "Dimensions": {"ISP": "Gmail"}},
+        ]
+    )  # fmt: skip
+    assert [r["Id"] for r in metrics["Results"]] == ["sends"]
 
     ses.delete_email_template(TemplateName="t")
     ses.delete_email_identity(EmailIdentity="example.com")
@@ -282,7 +291,7 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     )
     ses.delete_dedicated_ip_pool(PoolName="standard")
     assert tagging.get_resources(ResourceTypeFilters=["ses"])["ResourceTagMappingList"] == []
-    assert len(SEEN) >= 58
+    assert len(SEEN) >= 59
 
 
 @pytest.mark.parametrize(
