@@ -21,7 +21,7 @@ from .limits import (
     COMPLAINT_RATE_PAUSE,
     COMPLAINT_RATE_REVIEW,
 )
-from .stats import percent
+from .stats.figures import percent
 
 Verdict = Literal["ok", "warn", "fail"]
 MARK = {"ok": "✓", "warn": "!", "fail": "✗"}

@@ -55,21 +55,23 @@ def stats(
     an event destination publishes with the dimension NAME, by the day or hour; CloudWatch does
     not split bounces hard/soft. With two tag values or more, an A/B comparison follows.
     """
-    from .. import stats as engine
+    from ..stats import collect, output
+    from ..stats.alerts import DEFAULT_ALERTS, parse_fail_on
+    from ..stats.window import parse_by, parse_window
 
     if chart and fmt != "text":
         raise SesctlError("--chart draws on the terminal: use it with --format text")
-    window = engine.parse_window(since, start, end, per, datetime.now(UTC))
-    grouping = engine.parse_by(by, per)
+    window = parse_window(since, start, end, per, datetime.now(UTC))
+    grouping = parse_by(by, per)
     thresholds = [
-        *(engine.DEFAULT_ALERTS if alerts else ()),
-        *(engine.parse_fail_on(fail_on) if fail_on is not None else ()),
+        *(DEFAULT_ALERTS if alerts else ()),
+        *(parse_fail_on(fail_on) if fail_on is not None else ()),
     ]
     with connected(None) as client:
-        report = engine.collect(client, window, grouping, thresholds, warn)
+        report = collect(client, window, grouping, thresholds, warn)
     if chart:
-        echo(engine.chart(report, shutil.get_terminal_size((100, 24)).columns, colour()))
-    render = {"json": engine.as_json, "csv": engine.as_csv}.get(fmt, engine.as_text)
+        echo(output.chart(report, shutil.get_terminal_size((100, 24)).columns, colour()))
+    render = {"json": output.as_json, "csv": output.as_csv}.get(fmt, output.as_text)
     echo(render(report), nl=False)
     for alert in report.alerts:
         echo(alert.line(), err=True)

@@ -21,18 +21,24 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import stats
 from reconciler.cli import cli
 from reconciler.cli import stats as command
 from reconciler.client import ClientSettings, RateLimits, Sesv2
 from reconciler.doctor import checks
 from reconciler.errors import SesctlError
 from reconciler.limits import BOUNCE_RATE_REVIEW, COMPLAINT_RATE_REVIEW
+from reconciler.stats import Report, collect
+from reconciler.stats.alerts import DEFAULT_ALERTS, OPERATORS, Threshold, judge, parse_fail_on
+from reconciler.stats.compare import ZTest, compare, z_test
+from reconciler.stats.figures import FIGURES, RATES, Row, counts
+from reconciler.stats.output import as_csv, as_json, as_text, chart
+from reconciler.stats.sources import VDM_METRICS, group_values, tag_series, vdm_queries
+from reconciler.stats.window import By, Window, parse_by, parse_window, timestamp
 
 NOV1 = datetime(2026, 11, 1, tzinfo=UTC)
 NOV2 = NOV1 + timedelta(days=1)
-DAYS = stats.Window(NOV1, NOV1 + timedelta(days=2), "day")
-HOURS = stats.Window(NOV1 + timedelta(hours=10), NOV1 + timedelta(hours=12), "hour")
+DAYS = Window(NOV1, NOV1 + timedelta(days=2), "day")
+HOURS = Window(NOV1 + timedelta(hours=10), NOV1 + timedelta(hours=12), "hour")
 QUOTA = {"Max24HourSend": 200.0, "MaxSendRate": 1.0, "SentLast24Hours": 50.0}
 VDM_ON = {"SendQuota": QUOTA, "VdmAttributes": {"VdmEnabled": "ENABLED"}}
 
@@ -44,7 +50,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Sesv2:
     return Sesv2(ClientSettings(region="us-east-1", rate_limits=RateLimits(None)))
 
 
-def vdm_query(index: int, metric: str, window: stats.Window, **dimensions: str) -> dict[str, Any]:
+def vdm_query(index: int, metric: str, window: Window, **dimensions: str) -> dict[str, Any]:
     query = {
         "Id": f"q{index}",
         "Namespace": "VDM",
@@ -75,11 +81,11 @@ def account_answer() -> list[dict[str, Any]]:
 
 def stub_account(ses: Stubber, answer: list[dict[str, Any]], account: dict[str, Any]) -> None:
     ses.add_response("get_account", account, {})
-    queries = [vdm_query(i, metric, DAYS) for i, metric in enumerate(stats.VDM_METRICS)]
+    queries = [vdm_query(i, metric, DAYS) for i, metric in enumerate(VDM_METRICS)]
     ses.add_response("batch_get_metric_data", {"Results": answer}, {"Queries": queries})
 
 
-FIGURE_NAMES = [*stats.FIGURES]
+FIGURE_NAMES = [*FIGURES]
 
 
 def figures(*values: Any) -> dict[str, Any]:
@@ -93,7 +99,7 @@ def test_vdm_account_rows_totals_and_rates(client: Sesv2) -> None:
     warnings: list[str] = []
     with Stubber(client.ses) as ses:
         stub_account(ses, account_answer(), VDM_ON)
-        report = stats.collect(client, DAYS, stats.By("account"), warn=warnings.append)
+        report = collect(client, DAYS, By("account"), warn=warnings.append)
     assert warnings == []
     assert [row.as_dict() for row in report.rows] == [
         {"group": "account", "start": "2026-11-01T00:00:00Z"}
@@ -116,7 +122,7 @@ def test_vdm_disabled_is_warned(client: Sesv2) -> None:
     warnings: list[str] = []
     with Stubber(client.ses) as ses:
         stub_account(ses, account_answer(), {"SendQuota": QUOTA})
-        stats.collect(client, DAYS, stats.By("account"), warn=warnings.append)
+        collect(client, DAYS, By("account"), warn=warnings.append)
     assert len(warnings) == 1
     assert "account.vdm_attributes.vdm_enabled: ENABLED" in warnings[0]
 
@@ -134,14 +140,14 @@ def test_vdm_by_identity_lists_every_page_and_batches_ten_queries(client: Sesv2)
         queries = [
             vdm_query(7 * g + i, metric, DAYS, EMAIL_IDENTITY=name)
             for g, name in enumerate(["a@example.org", "b.example"])
-            for i, metric in enumerate(stats.VDM_METRICS)
+            for i, metric in enumerate(VDM_METRICS)
         ]
         first = [result(0, {NOV1.timestamp(): 4}), result(2, {NOV1.timestamp(): 1})]
         first.append(result(7, {NOV2.timestamp(): 9}))
         ses.add_response("batch_get_metric_data", {"Results": first}, {"Queries": queries[:10]})
         second = [result(12, {NOV2.timestamp(): 2})]
         ses.add_response("batch_get_metric_data", {"Results": second}, {"Queries": queries[10:]})
-        report = stats.collect(client, DAYS, stats.By("identity"))
+        report = collect(client, DAYS, By("identity"))
         ses.assert_no_pending_responses()
     found = [
         (r.group, r.counts["sends"], r.counts["hard_bounces"], r.counts["opens"])
@@ -154,34 +160,32 @@ def test_vdm_by_identity_lists_every_page_and_batches_ten_queries(client: Sesv2)
 def test_vdm_isp_and_configuration_set_values(client: Sesv2) -> None:
     with Stubber(client.ses) as ses:
         ses.add_response("list_configuration_sets", {"ConfigurationSets": ["z", "m"]}, {})
-        assert stats.group_values(client, stats.By("configuration-set")) == ["m", "z"]
-    assert stats.group_values(client, stats.By("isp")) == ["Gmail", "Hotmail", "Yahoo", "AOL"]
-    assert stats.vdm_queries(DAYS, stats.By("isp"), ["Gmail"])[0][2]["Dimensions"] == {
-        "ISP": "Gmail"
-    }
+        assert group_values(client, By("configuration-set")) == ["m", "z"]
+    assert group_values(client, By("isp")) == ["Gmail", "Hotmail", "Yahoo", "AOL"]
+    assert vdm_queries(DAYS, By("isp"), ["Gmail"])[0][2]["Dimensions"] == {"ISP": "Gmail"}
 
 
 def test_an_error_vdm_reports_for_a_query_fails_the_run(client: Sesv2) -> None:
     answer = account_answer()[1:]
     with Stubber(client.ses) as ses:
         ses.add_response("get_account", VDM_ON, {})
-        queries = [vdm_query(i, metric, DAYS) for i, metric in enumerate(stats.VDM_METRICS)]
+        queries = [vdm_query(i, metric, DAYS) for i, metric in enumerate(VDM_METRICS)]
         errors = [{"Id": "q0", "Code": "ACCESS_DENIED", "Message": "no"}]
         ses.add_response(
             "batch_get_metric_data", {"Results": answer, "Errors": errors}, {"Queries": queries}
         )
         with pytest.raises(SesctlError) as info:
-            stats.collect(client, DAYS, stats.By("account"))
+            collect(client, DAYS, By("account"))
     assert info.value.message == "BatchGetMetricData: SEND for account: ACCESS_DENIED: no"
 
 
 def test_vdm_is_daily_only() -> None:
     with pytest.raises(SesctlError, match="VDM, which counts by the day: --per hour needs --by"):
-        stats.parse_by("identity", "hour")
-    assert stats.parse_by("tag:ab-variant", "hour") == stats.By("tag", "ab-variant")
+        parse_by("identity", "hour")
+    assert parse_by("tag:ab-variant", "hour") == By("tag", "ab-variant")
     for bad in ("tag:", "domain"):
         with pytest.raises(SesctlError, match="--by"):
-            stats.parse_by(bad, "day")
+            parse_by(bad, "day")
 
 
 # --- CloudWatch -------------------------------------------------------------------------------
@@ -240,7 +244,7 @@ def test_tag_rows_sum_every_series_by_the_tag_value(client: Sesv2) -> None:
     with Stubber(client.ses) as ses, Stubber(client.cloudwatch) as cw:
         ses.add_response("get_account", {"SendQuota": QUOTA}, {})
         stub_campaigns(cw)
-        report = stats.collect(client, HOURS, stats.By("tag", "campaign"))
+        report = collect(client, HOURS, By("tag", "campaign"))
         cw.assert_no_pending_responses()
     assert [row.as_dict() for row in report.rows] == [
         {"group": "spring", "start": "2026-11-01T10:00:00Z"}
@@ -265,7 +269,7 @@ def test_no_metric_with_the_dimension_says_which_destination_to_add(client: Sesv
         listing = {"Namespace": "AWS/SES", "Dimensions": [{"Name": "ab-variant"}]}
         cw.add_response("list_metrics", {"Metrics": []}, listing)
         with pytest.raises(SesctlError) as info:
-            stats.collect(client, DAYS, stats.By("tag", "ab-variant"))
+            collect(client, DAYS, By("tag", "ab-variant"))
     message = info.value.message
     assert message.startswith("no CloudWatch metric in AWS/SES has the dimension 'ab-variant'")
     assert message.endswith(
@@ -283,7 +287,7 @@ def test_no_metric_with_the_dimension_says_which_destination_to_add(client: Sesv
 
 def test_a_series_is_its_full_dimension_set_once() -> None:
     listed = [metric("Send", "a", "x"), metric("Send", "a", "x"), metric("Send", "a", "y")]
-    assert stats.tag_series(listed) == [
+    assert tag_series(listed) == [
         ("Send", (("campaign", "a"), ("ses:configuration-set", "x"))),
         ("Send", (("campaign", "a"), ("ses:configuration-set", "y"))),
     ]
@@ -292,14 +296,14 @@ def test_a_series_is_its_full_dimension_set_once() -> None:
 # --- output -----------------------------------------------------------------------------------
 
 
-def account_report(client: Sesv2) -> stats.Report:
+def account_report(client: Sesv2) -> Report:
     with Stubber(client.ses) as ses:
         stub_account(ses, account_answer(), VDM_ON)
-        return stats.collect(client, DAYS, stats.By("account"), list(stats.DEFAULT_ALERTS))
+        return collect(client, DAYS, By("account"), list(DEFAULT_ALERTS))
 
 
 def test_json_document(client: Sesv2) -> None:
-    document = json.loads(stats.as_json(account_report(client)))
+    document = json.loads(as_json(account_report(client)))
     assert list(document) == [
         "format_version",
         "period",
@@ -343,7 +347,7 @@ def test_json_document(client: Sesv2) -> None:
 
 
 def test_csv_is_a_header_then_rows(client: Sesv2) -> None:
-    assert stats.as_csv(account_report(client)).splitlines() == [
+    assert as_csv(account_report(client)).splitlines() == [
         "group,start,sends,deliveries,bounces,hard_bounces,soft_bounces,complaints,opens,clicks,"
         "bounce_rate,complaint_rate,open_rate,click_rate",
         "account,2026-11-01T00:00:00Z,80,70,8,5,3,0,35,0,0.0625,0.0,0.5,0.0",
@@ -352,7 +356,7 @@ def test_csv_is_a_header_then_rows(client: Sesv2) -> None:
 
 
 def test_text_table(client: Sesv2) -> None:
-    assert stats.as_text(account_report(client)).splitlines() == [
+    assert as_text(account_report(client)).splitlines() == [
         "group    period      sends  deliveries  bounces  hard  soft  complaints  opens  clicks"
         "  bounce%  complaint%   open%  click%",
         "account  2026-11-01     80          70        8     5     3           0     35       0"
@@ -370,7 +374,7 @@ def test_tag_rows_show_no_hard_or_soft_bounces(client: Sesv2) -> None:
     with Stubber(client.ses) as ses, Stubber(client.cloudwatch) as cw:
         ses.add_response("get_account", {"SendQuota": {"Max24HourSend": -1.0}}, {})
         stub_campaigns(cw)
-        text = stats.as_text(stats.collect(client, HOURS, stats.By("tag", "campaign")))
+        text = as_text(collect(client, HOURS, By("tag", "campaign")))
     lines = text.splitlines()
     assert lines[0].startswith("campaign  period            sends  deliveries  bounces  hard  soft")
     assert lines[1].startswith("spring    2026-11-01 10:00      4           3        0     -     -")
@@ -380,7 +384,7 @@ def test_tag_rows_show_no_hard_or_soft_bounces(client: Sesv2) -> None:
 
 
 def test_chart_draws_without_colour(client: Sesv2) -> None:
-    drawn = stats.chart(account_report(client), 80, colour=False)
+    drawn = chart(account_report(client), 80, colour=False)
     assert "\x1b" not in drawn
     for name in ("sends", "deliveries", "bounces", "complaints"):
         assert name in drawn
@@ -404,8 +408,8 @@ ONE_DAY = ("--from", "2026-11-01", "--to", "2026-11-01")
 
 def stub_one_day(ses: Stubber) -> None:
     ses.add_response("get_account", VDM_ON, {})
-    window = stats.Window(NOV1, NOV2, "day")
-    queries = [vdm_query(i, m, window) for i, m in enumerate(stats.VDM_METRICS)]
+    window = Window(NOV1, NOV2, "day")
+    queries = [vdm_query(i, m, window) for i, m in enumerate(VDM_METRICS)]
     answer = [result(0, {NOV1.timestamp(): 80}), result(2, {NOV1.timestamp(): 5})]
     ses.add_response("batch_get_metric_data", {"Results": answer}, {"Queries": queries})
 
@@ -470,12 +474,12 @@ def test_since_covers_whole_periods_up_to_the_end_of_the_current_one() -> None:
     """A request's end time travels to the second: ending at the period's end counts what
     landed in the last second too."""
     now = datetime(2026, 11, 30, 13, 51, 9, 500000, tzinfo=UTC)
-    daily = stats.parse_window(None, None, None, "day", now)
+    daily = parse_window(None, None, None, "day", now)
     assert (daily.start, daily.end) == (
         datetime(2026, 11, 23, tzinfo=UTC),
         datetime(2026, 12, 1, tzinfo=UTC),
     )
-    hourly = stats.parse_window("24h", None, None, "hour", now)
+    hourly = parse_window("24h", None, None, "hour", now)
     assert hourly.start == datetime(2026, 11, 29, 13, tzinfo=UTC)
     assert hourly.end == datetime(2026, 11, 30, 14, tzinfo=UTC)
     assert len(hourly.periods()) == 25
@@ -483,9 +487,9 @@ def test_since_covers_whole_periods_up_to_the_end_of_the_current_one() -> None:
 
 def test_from_to_are_utc_and_a_bare_to_date_counts_its_day() -> None:
     now = datetime(2026, 11, 30, tzinfo=UTC)
-    window = stats.parse_window(None, "2026-11-01", "2026-11-02", "day", now)
+    window = parse_window(None, "2026-11-01", "2026-11-02", "day", now)
     assert (window.start, window.end) == (NOV1, NOV1 + timedelta(days=2))
-    exact = stats.parse_window(None, "2026-11-01T10:30+01:00", "2026-11-01T12:00Z", "hour", now)
+    exact = parse_window(None, "2026-11-01T10:30+01:00", "2026-11-01T12:00Z", "hour", now)
     assert (exact.start, exact.end) == (HOURS.start - timedelta(hours=1), HOURS.end)
 
 
@@ -493,58 +497,58 @@ def test_from_to_are_utc_and_a_bare_to_date_counts_its_day() -> None:
     "sent", [1793491200, 1793491200.0, "2026-11-01T00:00:00Z", "2026-11-01T01:00:00+01:00", NOV1]
 )
 def test_timestamps_as_any_service_sends_them(sent: Any) -> None:
-    assert stats.timestamp(sent) == NOV1
+    assert timestamp(sent) == NOV1
 
 
 # --- alerts and rates ---------------------------------------------------------------------------
 
 
 def test_fail_on_parses_percentages_and_fractions() -> None:
-    parsed = stats.parse_fail_on(" bounce_rate > 5% , complaint_rate>=0.001,complaints<=10")
+    parsed = parse_fail_on(" bounce_rate > 5% , complaint_rate>=0.001,complaints<=10")
     assert parsed == [
-        stats.Threshold("bounce_rate", ">", Fraction(1, 20)),
-        stats.Threshold("complaint_rate", ">=", Fraction(1, 1000)),
-        stats.Threshold("complaints", "<=", Fraction(10)),
+        Threshold("bounce_rate", ">", Fraction(1, 20)),
+        Threshold("complaint_rate", ">=", Fraction(1, 1000)),
+        Threshold("complaints", "<=", Fraction(10)),
     ]
-    assert [str(t) for t in stats.DEFAULT_ALERTS] == ["bounce_rate>=5%", "complaint_rate>=0.1%"]
-    assert stats.DEFAULT_ALERTS[0].value == BOUNCE_RATE_REVIEW
-    assert stats.DEFAULT_ALERTS[1].value == COMPLAINT_RATE_REVIEW
+    assert [str(t) for t in DEFAULT_ALERTS] == ["bounce_rate>=5%", "complaint_rate>=0.1%"]
+    assert DEFAULT_ALERTS[0].value == BOUNCE_RATE_REVIEW
+    assert DEFAULT_ALERTS[1].value == COMPLAINT_RATE_REVIEW
 
 
 def test_a_rate_exactly_at_the_threshold_is_crossed_by_at_or_above_only() -> None:
-    row = stats.Row("account", None, stats.counts({"sends": 1000, "complaints": 1}, split=True))
-    assert stats.judge([row], stats.parse_fail_on("complaint_rate>=0.1%"), stats.By("account"))
-    assert not stats.judge([row], stats.parse_fail_on("complaint_rate>0.1%"), stats.By("account"))
+    row = Row("account", None, counts({"sends": 1000, "complaints": 1}, split=True))
+    assert judge([row], parse_fail_on("complaint_rate>=0.1%"), By("account"))
+    assert not judge([row], parse_fail_on("complaint_rate>0.1%"), By("account"))
 
 
 def test_rates_over_nothing_are_none_and_never_alert() -> None:
-    row = stats.Row("x", None, stats.counts({}, split=False))
-    assert [row.figure(rate) for rate in stats.RATES] == [None, None, None, None]
-    assert stats.judge([row], stats.parse_fail_on("open_rate<50%"), stats.By("tag", "c")) == []
-    alert = stats.judge([row], stats.parse_fail_on("sends<1"), stats.By("tag", "c"))[0]
+    row = Row("x", None, counts({}, split=False))
+    assert [row.figure(rate) for rate in RATES] == [None, None, None, None]
+    assert judge([row], parse_fail_on("open_rate<50%"), By("tag", "c")) == []
+    alert = judge([row], parse_fail_on("sends<1"), By("tag", "c"))[0]
     assert alert.line() == "ALERT sends 0 < 1 (c=x)"
 
 
 @given(
-    figure=st.sampled_from(sorted(stats.RATES)),
-    op=st.sampled_from(sorted(stats.OPERATORS)),
+    figure=st.sampled_from(sorted(RATES)),
+    op=st.sampled_from(sorted(OPERATORS)),
     hundredths=st.integers(min_value=0, max_value=10_000),
 )
 def test_a_threshold_reads_back_as_itself(figure: str, op: str, hundredths: int) -> None:
     text = f"{figure}{op}{Decimal(hundredths) / 100}%"
-    (parsed,) = stats.parse_fail_on(text)
-    assert parsed == stats.Threshold(figure, op, Fraction(hundredths, 10_000))
-    assert stats.parse_fail_on(str(parsed)) == [parsed]
+    (parsed,) = parse_fail_on(text)
+    assert parsed == Threshold(figure, op, Fraction(hundredths, 10_000))
+    assert parse_fail_on(str(parsed)) == [parsed]
 
 
 @given(st.text(max_size=40))
 def test_any_fail_on_text_parses_or_is_one_plain_error(text: str) -> None:
     try:
-        found = stats.parse_fail_on(text)
+        found = parse_fail_on(text)
     except SesctlError as exc:
         assert exc.message.startswith("--fail-on")
     else:
-        assert found and all(t.figure in stats.FIGURES for t in found)
+        assert found and all(t.figure in FIGURES for t in found)
 
 
 @given(
@@ -556,13 +560,13 @@ def test_bounce_rate_is_exact_hard_bounces_over_sends(
     sends: int, share: Fraction, percent: int
 ) -> None:
     hard = math.floor(sends * share)
-    row = stats.Row("g", None, stats.counts({"sends": sends, "hard_bounces": hard}, split=True))
+    row = Row("g", None, counts({"sends": sends, "hard_bounces": hard}, split=True))
     rate = row.figure("bounce_rate")
     if sends == 0:
         assert rate is None
         return
     assert rate == Fraction(hard, sends) and 0 <= rate <= 1
-    crossed = stats.judge([row], stats.parse_fail_on(f"bounce_rate>={percent}%"), stats.By("isp"))
+    crossed = judge([row], parse_fail_on(f"bounce_rate>={percent}%"), By("isp"))
     assert bool(crossed) == (hard * 100 >= percent * sends)
 
 
@@ -571,12 +575,12 @@ def test_bounce_rate_is_exact_hard_bounces_over_sends(
 
 def test_z_test_matches_known_values() -> None:
     # statsmodels' proportions_ztest([5, 12], [83, 99]): z = -1.4078, p = 0.1592.
-    known = stats.z_test(5, 83, 12, 99)
+    known = z_test(5, 83, 12, 99)
     assert known.z == pytest.approx(-1.4078, abs=1e-4)
     assert known.p_value == pytest.approx(0.1592, abs=1e-4)
     assert known.verdict == "not significant"
     # 40 of 95 against 25 of 96: pooled p = 65/191.
-    strong = stats.z_test(40, 95, 25, 96)
+    strong = z_test(40, 95, 25, 96)
     assert strong.z == pytest.approx(2.3427, abs=1e-4)
     assert strong.p_value == pytest.approx(0.01915, abs=1e-5)
     assert strong.verdict == "significant at 95%"
@@ -590,23 +594,23 @@ def test_z_of_1_96_is_the_95_percent_line() -> None:
     ("x1", "n1", "x2", "n2"), [(0, 0, 5, 10), (3, 100, 1, 100), (100, 100, 99, 100)]
 )
 def test_z_test_needs_five_expected_each_way(x1: int, n1: int, x2: int, n2: int) -> None:
-    assert stats.z_test(x1, n1, x2, n2) == stats.ZTest(None, None, "not enough data yet")
+    assert z_test(x1, n1, x2, n2) == ZTest(None, None, "not enough data yet")
 
 
 def test_the_comparison_leaves_untagged_mail_out() -> None:
     rows = [
-        stats.Row(name, None, stats.counts({"sends": 100, "deliveries": 100, "opens": o}, False))
+        Row(name, None, counts({"sends": 100, "deliveries": 100, "opens": o}, False))
         for name, o in (("a", 50), ("b", 30), ("none", 90))
     ]
-    comparison = stats.compare(rows, stats.By("tag", "ab-variant"))
+    comparison = compare(rows, By("tag", "ab-variant"))
     assert comparison is not None
     assert comparison["variants"] == ["a", "b"]
     opens = comparison["tests"][0]
     assert opens["rate"] == "open_rate"
     assert opens["counts"] == {"a": {"events": 50, "of": 100}, "b": {"events": 30, "of": 100}}
     assert opens["verdict"] == "significant at 95%"
-    assert stats.compare(rows[:1], stats.By("tag", "ab-variant")) is None
-    assert stats.compare(rows, stats.By("isp")) is None
+    assert compare(rows[:1], By("tag", "ab-variant")) is None
+    assert compare(rows, By("isp")) is None
 
 
 # --- doctor -----------------------------------------------------------------------------------
