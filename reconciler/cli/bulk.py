@@ -17,8 +17,10 @@ from . import bulk_checks as checks
 from .send import json_object
 from .shell import connected, echo, global_options, info, opt
 
-if TYPE_CHECKING:  # bulk loads only when send-bulk runs
-    from ..bulk import Journal, Split, Survey, Tally
+if TYPE_CHECKING:  # send-bulk's modules load only when it runs
+    from ..bulk import Survey, Tally
+    from ..journal import Journal
+    from ..variants import Split
 
 
 @click.command(name="send-bulk")
@@ -41,18 +43,19 @@ if TYPE_CHECKING:  # bulk loads only when send-bulk runs
 @global_options
 def send_bulk(**o: Any) -> int:
     """Send a template to every recipient in a file, rate-exact and resumable."""
-    from .. import bulk
+    from ..journal import Journal
     from ..send import check_address
+    from ..variants import Split
 
     check_address(o["sender"], "--from")
-    split = bulk.Split.of(o["template"], o["split"])
+    split = Split.of(o["template"], o["split"])
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     checks.check_paths(o, path)
     if o["dry_run"]:
         with connected(None) as client:
             return _dry_run(client, path, split, default)
-    journal = bulk.Journal.open(Path(o["journal"])) if o["journal"] else bulk.Journal()
+    journal = Journal.open(Path(o["journal"])) if o["journal"] else Journal()
     try:
         return _send_bulk(o, path, split, default, journal)
     finally:

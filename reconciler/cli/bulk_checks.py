@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SesctlError
 
-if TYPE_CHECKING:  # bulk loads only when send-bulk runs
-    from ..bulk import Journal, Split
+if TYPE_CHECKING:  # send-bulk's modules load only when it runs
+    from ..journal import Journal
     from ..recipients import Fingerprint
+    from ..variants import Split
 
 OUTPUTS = (("--journal", "journal"), ("--results", "results"))
 
@@ -95,7 +96,7 @@ def resume_journal(journal: Journal, binding: dict[str, Any], path: Path) -> Non
 
 def _difference(name: str, header: dict[str, Any], binding: dict[str, Any]) -> str:
     """One bound part that differs, with both values where they are names, not digests."""
-    from ..bulk import BOUND
+    from ..journal import BOUND
 
     if name in ("recipients", "default_data"):
         return f"{BOUND[name]} differs"

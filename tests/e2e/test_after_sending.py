@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from reconciler.bulk import Split
+from reconciler.variants import Split
 
 from .conftest import Env
 

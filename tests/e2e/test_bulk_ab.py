@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from reconciler.bulk import Split
+from reconciler.variants import Split
 
 from .conftest import Env
 

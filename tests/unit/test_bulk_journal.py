@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.bulk import Journal, Options, Sender
+from reconciler.bulk import Options, Sender
 from reconciler.errors import SesctlError
+from reconciler.journal import Journal
 from reconciler.recipients import Row
 
 LINES = 40

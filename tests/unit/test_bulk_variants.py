@@ -13,21 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.bulk import (
-    SCALE,
-    Journal,
-    Options,
-    Results,
-    Screen,
-    Sender,
-    Split,
-    batches,
-    bucket,
-    entry,
-)
+from reconciler.bulk import Options, Results, Screen, Sender, batches, entry
 from reconciler.client import Sesv2
 from reconciler.errors import SesctlError
+from reconciler.journal import Journal
 from reconciler.recipients import Row
+from reconciler.variants import SCALE, Split, bucket
 
 AB = Split.of(["welcome-a", "welcome-b"], "50,50")
 
