@@ -8,7 +8,6 @@ from __future__ import annotations
 import collections
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -244,5 +243,11 @@ def test_the_config_still_plans_clean_after_sending(env: Env, sent: dict[str, An
     assert result.exit_code == 0, result.output
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines()
+def test_doctor_judges_the_rates_ses_published_a_moment_ago(env: Env, sent: dict[str, Any]) -> None:
+    result = env.sesctl("doctor")
+    ordinary = len(DELIVERED) + len(BOUNCING) + len(COMPLAINING)
+    lines = result.stdout.splitlines()
+    bounce = f"{len(BOUNCING) / ordinary:.2%}".replace(".00%", "%")
+    assert any(line.startswith(f"✗ bounce rate: {bounce} ") for line in lines), lines
+    assert any(line.startswith("✗ complaint rate: ") for line in lines), lines
+    assert result.exit_code == 1
