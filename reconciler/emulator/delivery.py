@@ -19,7 +19,9 @@ Per recipient (mailboxes.py says how each provider answers):
   list"). Soft bounces and the mailbox simulator never add one.
 
 A templated message whose data lacks a variable is a Rendering Failure: published after its
-Send, and never delivered. Opens and clicks (POST /_sesctl/engagement) count only for a
+Send, and never delivered. A message carrying the EICAR test file is a Reject (reason "Bad
+content": SES found a virus and did not send it; it still counts against the daily quota:
+"Sending quota errors"). Opens and clicks (POST /_sesctl/engagement) count only for a
 delivered recipient of a message SES tracked: one whose configuration set has an enabled
 destination for OPEN or CLICK, or whose account or set enables VDM's engagement metrics
 ("Amazon SES email sending metrics FAQs"; "Virtual Deliverability Manager").
@@ -76,13 +78,19 @@ def configuration_set(call: Call, sender: str) -> str | None:
     return None if covering is None else covering.configuration_set_name or None
 
 
-def accepted(call: Call, message: Any, subject: str | None, failure: str | None) -> None:
-    """Everything that follows the acceptance of `message` (failure: why it did not render)."""
+def accepted(
+    call: Call, message: Any, subject: str | None, failure: str | None, rejected: bool = False
+) -> None:
+    """Everything that follows the acceptance of `message` (failure: why it did not render;
+    rejected: SES's virus scan found something, so it was never sent)."""
     sent = Sent(call, message, subject)
     sent.publish("SEND", {})
     ordinary = [r for r in sent.recipients if not mailboxes.simulated(r)]
     for recipient in ordinary:
         sent.count("SEND", recipient, True)
+    if rejected:
+        sent.publish("REJECT", {"reason": "Bad content"})
+        return
     if failure is not None:
         detail = {"errorMessage": failure, "templateName": message.template}
         sent.publish("RENDERING_FAILURE", detail)

@@ -26,6 +26,8 @@ events, suppression entries, metrics — is delivery.py's.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
 import os
@@ -46,6 +48,7 @@ from . import account, delivery, identities, metrics
 from .state import ApiFailure, Call, Kind, bad_request, not_found
 
 SIMULATOR = "@simulator.amazonses.com"
+EICAR = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 DAY = 24 * 3600.0
 
 _RUN = os.urandom(8).hex()
@@ -293,15 +296,33 @@ def send_email(call: Call) -> dict[str, Any]:
     elif "Raw" not in content:
         raise bad_request("Content needs Simple, Raw or Template.")
     sender = call.params.get("FromEmailAddress")
+    virus = _virus(content, attachments)
     message = Message(
-        _message_id(), sender, *groups, name, data, subject, failure is None,
+        _message_id(), sender, *groups, name, data, subject, failure is None and not virus,
         tuple(a["FileName"] for a in attachments), accepted,
         delivery.configuration_set(call, sender or ""), delivery.tags_json(call.params),
     )  # fmt: skip
     _messages(call).append(message)
-    delivery.accepted(call, message, subject, failure)
+    delivery.accepted(call, message, subject, failure, rejected=virus)
     metrics.publish_reputation(call)
     return {"MessageId": message.message_id}
+
+
+def _virus(content: dict[str, Any], attachments: list[dict[str, Any]]) -> bool:
+    """Whether the message carries the EICAR test file, which SES's virus scan finds: the
+    developer guide's way to see a Reject event ("Testing email sending using the mailbox
+    simulator": the simulator has no address for rejects)."""
+    blobs = [str(a.get("RawContent") or "") for a in attachments]
+    blobs.append(str((content.get("Raw") or {}).get("Data") or ""))
+    return any(EICAR in _decoded(blob) for blob in blobs)
+
+
+def _decoded(blob: str) -> bytes:
+    """A blob as botocore sends it in JSON (base64), decoded; text that is not base64 as is."""
+    try:
+        return base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return blob.encode(errors="replace")
 
 
 def send_bulk_email(call: Call) -> dict[str, Any]:

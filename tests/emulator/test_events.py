@@ -17,6 +17,7 @@ __all__ = ["emulator", "world"]  # the fixtures these tests use
 
 ALL_TYPES = [
     "SEND",
+    "REJECT",
     "DELIVERY",
     "BOUNCE",
     "COMPLAINT",
@@ -54,6 +55,7 @@ MEMBERS = {
         {"timestamp", "delayType", "expirationTime", "delayedRecipients"},
     ),
     "Rendering Failure": ("failure", {"errorMessage", "templateName"}),
+    "Reject": ("reject", {"reason"}),
     "Open": ("open", {"ipAddress", "timestamp", "userAgent"}),
     "Click": ("click", {"ipAddress", "link", "linkTags", "timestamp", "userAgent"}),
 }
@@ -154,6 +156,16 @@ def _about(record: dict[str, Any]) -> str:
             first = detail[member][0]
             return str(first if key is None else first[key])
     return str(record["mail"]["destination"][0])
+
+
+# The EICAR test file: harmless, and found by every virus scanner, SES's too.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+WITH_EICAR = {
+    "Simple": {
+        **SIMPLE["Simple"],
+        "Attachments": [{"FileName": "eicar.com", "RawContent": EICAR}],
+    }
+}
 
 
 @pytest.fixture
@@ -272,6 +284,7 @@ def test_every_record_carries_the_documented_members(events: Events) -> None:
         events.send(to)
     templated = {"Template": {"TemplateName": "hello", "TemplateData": "{}"}}
     events.send("ok@example.net", Content=templated)
+    events.send("ok@example.net", Content=WITH_EICAR)
     events.engage(delivered, "open")
     events.engage(delivered, "click", link="https://example.com/a", link_tags={"cta": "top"})
     records = events.received()
@@ -508,3 +521,22 @@ def test_reputation_rates_reach_cloudwatch_without_simulator_or_own_identities(
         )  # fmt: skip
         latest[name] = answer["MetricDataResults"][0]["Values"][0]
     assert latest == {"Reputation.BounceRate": 0.25, "Reputation.ComplaintRate": 0.25}
+
+
+def test_a_message_carrying_a_virus_is_rejected_and_still_counts_against_the_quota(
+    events: Events,
+) -> None:
+    clean = {"Simple": {**SIMPLE["Simple"], "Attachments": [
+        {"FileName": "a.txt", "RawContent": b"hello"}]}}  # fmt: skip
+    events.send("ok@example.net", Content=clean)
+    rejected = events.send("ok@example.net", Content=WITH_EICAR)
+    records = events.received()
+    assert [(r["eventType"], r["mail"]["messageId"] == rejected) for r in records] == [
+        ("Send", False),
+        ("Delivery", False),
+        ("Send", True),
+        ("Reject", True),
+    ]
+    assert records[3]["reject"] == {"reason": "Bad content"}
+    assert events.ses.get_account()["SendQuota"]["SentLast24Hours"] == 2
+    assert _status(events, "/_sesctl/engagement", {"message_id": rejected, "event": "open"}) == 409
