@@ -202,6 +202,7 @@ def test_stats_compare_the_variants_from_what_cloudwatch_received(
 ) -> None:
     code, document, _ = stats(env, "--since", "1d", "--by", "tag:ab-variant")
     assert code == 0
+    today = datetime.now(UTC).date().isoformat()
     totals = {t["group"]: t for t in document["totals"]}
     for name in SPLIT.names:
         mine = [a for a in EVERYONE if variant(a) == name]
@@ -217,6 +218,8 @@ def test_stats_compare_the_variants_from_what_cloudwatch_received(
             "clicks": len([a for a in sent["clicked"] if variant(a) == name]),
         }
         assert {k: totals[name][k] for k in expected} == expected, name
+        days = [r for r in document["rows"] if r["group"] == name]
+        assert [(r["start"][:10], r["sends"]) for r in days] == [(today, len(mine))]
     comparison = document["comparison"]
     assert comparison["tested"] == list(SPLIT.names)
     assert {t["verdict"] for t in comparison["tests"]} <= {
