@@ -74,6 +74,7 @@ class Options:
     configuration_set: str | None
     rate: float
     account_rate: float = 0.0  # the account's MaxSendRate: a batch larger can never go out
+    reply_to: tuple[str, ...] = ()
 
     @property
     def split(self) -> Split:
@@ -201,6 +202,8 @@ def _common(options: Options, template: str) -> dict[str, Any]:
     }
     if options.configuration_set:
         common["ConfigurationSetName"] = options.configuration_set
+    if options.reply_to:
+        common["ReplyToAddresses"] = list(options.reply_to)
     return common
 
 

@@ -45,7 +45,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from .config import load
 from .errors import SesctlError
-from .files import FileError, _resolve, decode_utf8, read_bytes_inside, shown
+from .files import FileError, decode_utf8, read_bytes_inside, resolve_inside, shown
 from .models import SIMPLE, SIMPLE_RULE
 from .yamlsource import MAX_CONFIG_BYTES, MAX_DEPTH
 
@@ -578,7 +578,7 @@ def _existing(base: Path, relative: str) -> bytes | None:
 def _write_inside(base: Path, relative: str, data: bytes, undo: Undo) -> None:
     """Write a file inside the config's directory (creating directories), noting the undo."""
     before = _existing(base, relative)
-    target = _resolve(base, relative)
+    target = resolve_inside(base, relative)
     missing: list[str] = []
     directory = os.path.dirname(target)
     while not os.path.isdir(directory):

@@ -54,7 +54,7 @@ def read_inside(base: Path, relative: str, limit: int) -> str:
 
 def read_bytes_inside(base: Path, relative: str, limit: int) -> bytes:
     """The bytes of `relative` under `base`, with the checks of `read_inside` but the encoding."""
-    target = _resolve(base, relative)
+    target = resolve_inside(base, relative)
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -65,7 +65,7 @@ def read_bytes_inside(base: Path, relative: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def _resolve(base: Path, relative: str) -> str:
+def resolve_inside(base: Path, relative: str) -> str:
     """The real path of `relative` (an absolute one included) when it lies inside `base`."""
     if not relative:
         raise FileError(relative, "path", "the path is empty")

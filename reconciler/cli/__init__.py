@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import account, bulk, emulator, plan, send, simulate, stats, validate
+from . import account, bulk, emulator, mcp, plan, send, simulate, stats, validate
 from .shell import Group, connected, echo, global_options, info, opt
 
 __all__ = ["Group", "cli", "connected", "echo", "info", "main", "opt"]
@@ -35,6 +35,7 @@ for command in (
     bulk.send_bulk,
     stats.stats,
     simulate.simulate,
+    mcp.mcp,
 ):
     cli.add_command(command)
 

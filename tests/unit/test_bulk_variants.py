@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler import bulk
 from reconciler.bulk import Options, Results, Screen, Sender, batches, entry
 from reconciler.client import Sesv2
 from reconciler.errors import SesctlError
@@ -210,3 +211,12 @@ def test_a_row_tagging_its_own_variant_is_refused_only_in_an_ab_test() -> None:
         ab.survey(iter([row]))
     one = Screen(Path("r.jsonl"), Journal(), Split.of(["hello"]), {}, {}, False)
     assert one.survey(iter([row])).to_send == 1
+
+
+def test_reply_to_addresses_ride_on_every_call_and_only_when_given() -> None:
+    options = bulk.Options(
+        "news@example.com", "welcome", {}, None, 10.0, reply_to=("help@example.com",)
+    )
+    assert bulk._common(options, "welcome")["ReplyToAddresses"] == ["help@example.com"]
+    plain = bulk.Options("news@example.com", "welcome", {}, None, 10.0)
+    assert "ReplyToAddresses" not in bulk._common(plain, "welcome")
