@@ -20,7 +20,6 @@ import io
 import os
 import re
 import stat
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +44,14 @@ from ruamel.yaml.tokens import CommentToken
 
 from .config import load
 from .errors import SesctlError
-from .files import FileError, decode_utf8, read_bytes_inside, resolve_inside, shown
+from .files import (
+    FileError,
+    decode_utf8,
+    read_bytes_inside,
+    resolve_inside,
+    shown,
+    write_atomically,
+)
 from .models import SIMPLE, SIMPLE_RULE
 from .yamlsource import MAX_CONFIG_BYTES, MAX_DEPTH
 
@@ -490,8 +496,8 @@ def _edit(config: Path, change: Callable[[CommentedMap], _Edit]) -> str:
         try:
             for relative, content in edit.files.items():
                 _write_inside(config.parent, relative, content.encode(), undo)
-            _replace(str(config), _dump(editor, doc, text))
-            undo.append(partial(_replace, str(config), original))
+            write_atomically(config, _dump(editor, doc, text), keep_mode=True)
+            undo.append(partial(write_atomically, config, original, True))
             load(config)
         except BaseException as exc:
             for step in reversed(undo):
@@ -587,25 +593,9 @@ def _write_inside(base: Path, relative: str, data: bytes, undo: Undo) -> None:
     for directory in reversed(missing):
         os.mkdir(directory)
         undo.append(partial(os.rmdir, directory))
-    _replace(target, data)
-    undo.append(partial(os.unlink, target) if before is None else partial(_replace, target, before))
-
-
-def _replace(path: str, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file beside it, then os.replace."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".sesctl-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomically(target, data, keep_mode=True)
+    undo.append(
+        partial(os.unlink, target)
+        if before is None
+        else partial(write_atomically, target, before, True)
+    )

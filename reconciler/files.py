@@ -8,10 +8,12 @@ Each refusal is a `FileError` whose message says what and why, never what the fi
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -140,3 +142,30 @@ def _os_error(relative: str, exc: OSError) -> FileError:
     if exc.errno == errno.ELOOP:
         return FileError(relative, "unreadable", "a symlink loop")
     return FileError(relative, "unreadable", exc.strerror or type(exc).__name__)
+
+
+def write_atomically(path: str | Path, data: bytes, keep_mode: bool = False) -> None:
+    """Replace `path` with `data` so that a kill or a crash leaves the old file or the new
+    one, never part of one: a temporary file beside it, fsync'd, then os.replace. With
+    `keep_mode` the new file keeps the old one's permissions (0644 for a new file)."""
+    path = str(path)
+    mode = None
+    if keep_mode:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = 0o644
+    directory, name = os.path.split(path)
+    handle, temporary = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

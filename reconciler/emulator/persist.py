@@ -47,7 +47,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -68,6 +67,7 @@ from moto.sesv2.models import sesv2_backends
 from moto.settings import allow_unknown_region
 
 from ..errors import SesctlError
+from ..files import write_atomically
 from .events import NAMESPACE
 from .sending import Message
 from .state import Extras, Template, Window
@@ -191,24 +191,12 @@ def dumps() -> bytes:
 
 def write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically: a kill or a crash leaves the old file or the new
-    one, never part of one (a temporary file in the same directory, fsync'd, os.replace)."""
+    one, never part of one."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, data)
     except OSError as exc:
         raise StateError(f"emulator state file {path}: cannot be written: {exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise StateError(f"emulator state file {path}: cannot be written: {exc}") from None
-        raise
     _sync_directory(path.parent)
 
 

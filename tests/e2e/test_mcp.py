@@ -355,3 +355,20 @@ def test_streamable_http_serves_the_same_tools_on_loopback(env: Env, world: Path
     finally:
         child.terminate()
         child.wait(timeout=10)
+
+
+def test_list_and_get_read_the_live_account(env: Env, world: Path) -> None:
+    async def scenario(session: ClientSession) -> Any:
+        listed = await call(session, "manage_email_templates", action="list")
+        got = await call(session, "manage_email_templates", action="get", templateName="welcome")
+        return listed, got
+
+    (listed, got), _ = serve(env, scenario=scenario)
+    assert listed == (False, {"action": "list", "templates": ["welcome"], "template": None,
+                              "result": None})  # fmt: skip
+    assert got[1]["template"] == {
+        "templateName": "welcome",
+        "subject": "Welcome, {{name}}!",
+        "htmlContent": None,
+        "textContent": "Hi {{name}}.",
+    }
