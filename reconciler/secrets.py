@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import SesctlError
 from .files import FileError, read_inside, shown
 
 SENSITIVE = "(sensitive)"
@@ -114,6 +115,18 @@ def resolve(text: str, base: Path, ssm: SsmReader | None) -> tuple[str, bool]:
 
     resolved = REFERENCE.sub(substitute, text)
     return (Secret(resolved) if found else resolved), found
+
+
+def option_value(value: str, option: str, ssm: SsmReader) -> str:
+    """A command-line value with its `${env:…}`, `${file:…}` (inside the current directory)
+    and `${ssm:…}` references read, as config values are; what they held is a secret from
+    then on, masked in every output. A value without references is returned as it is."""
+    if "${" not in value:
+        return value
+    try:
+        return resolve(value, Path.cwd(), ssm)[0]
+    except SecretError as exc:
+        raise SesctlError(f"{option}: {exc}") from None
 
 
 def _read(source: str, name: str, base: Path, ssm: SsmReader | None) -> str | None:

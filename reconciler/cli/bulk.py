@@ -14,7 +14,7 @@ import click
 from ..client import Sesv2
 from ..errors import SesctlError
 from . import bulk_checks as checks
-from .send import json_object
+from .send import json_object, read_addresses
 from .shell import connected, echo, global_options, info, opt
 
 if TYPE_CHECKING:  # send-bulk's modules load only when it runs
@@ -47,13 +47,15 @@ def send_bulk(**o: Any) -> int:
     from ..send import check_address
     from ..variants import Split
 
-    check_address(o["sender"], "--from")
+    if "${" not in o["sender"]:  # a reference is checked once read
+        check_address(o["sender"], "--from")
     split = Split.of(o["template"], o["split"])
     default = _json_option(o["default_data"], "--default-data") if o["default_data"] else {}
     path = Path(o["recipients"])
     checks.check_paths(o, path)
     if o["dry_run"]:
         with connected(None) as client:
+            check_address(read_addresses(o, client)["sender"], "--from")
             return _dry_run(client, path, split, default)
     journal = Journal.open(Path(o["journal"])) if o["journal"] else Journal()
     try:
@@ -68,9 +70,11 @@ def _send_bulk(
     """Check every row, resume the journal, check the quota, then send; the exit code."""
     from .. import bulk
     from ..recipients import fingerprint, rows
+    from ..send import check_address
 
     bound = fingerprint(path)
     with connected(None) as client:
+        sender = check_address(read_addresses(o, client)["sender"], "--from")
         quota = client.call("GetAccount").get("SendQuota", {})
         live = bulk.live_templates(client, split)
         binding = checks.journal_binding(o, split, default, bound, client.region)
@@ -81,7 +85,7 @@ def _send_bulk(
         checks.check_quota(quota, survey.recipients, o["ignore_quota"])
         rate = o["rate"] or float(quota.get("MaxSendRate") or 1)
         options = bulk.Options(
-            o["sender"], split, default, o["configuration_set"], rate,
+            sender, split, default, o["configuration_set"], rate,
             float(quota.get("MaxSendRate") or 0),
         )  # fmt: skip
         journal.begin(binding, path.resolve())

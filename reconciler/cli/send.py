@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..client import Sesv2
 from ..errors import SesctlError
 from .shell import connected, echo, global_options
 
@@ -38,14 +39,40 @@ from .shell import connected, echo, global_options
 @click.option("--header", multiple=True, help="Extra header NAME=VALUE (repeatable).")
 @global_options
 def send(**options: Any) -> int:
-    """Send one message, simple or templated; prints its MessageId."""
+    """Send one message, simple or templated; prints its MessageId.
+
+    Addresses may be `${ssm:/name}` (a Parameter Store SecureString, decrypted), `${env:NAME}`
+    or `${file:path}` references; what they hold is masked in every output."""
     from .. import send as sending
 
-    message = _message(options, sending)
-    message.check()
     with connected(None) as client:
+        message = _message(read_addresses(options, client), sending)
+        message.check()
         echo(sending.send(client, message))
     return 0
+
+
+ADDRESSES = {
+    "sender": "--from",
+    "to": "--to",
+    "cc": "--cc",
+    "bcc": "--bcc",
+    "reply_to": "--reply-to",
+}
+
+
+def read_addresses(options: dict[str, Any], client: Sesv2) -> dict[str, Any]:
+    """The options with the references in their addresses read (SSM through the client)."""
+    from ..secrets import option_value
+
+    found = dict(options)
+    for key, option in ADDRESSES.items():
+        value = found.get(key)
+        if isinstance(value, str):
+            found[key] = option_value(value, option, client.parameter)
+        elif isinstance(value, tuple | list):
+            found[key] = [option_value(v, option, client.parameter) for v in value]
+    return found
 
 
 def _message(o: dict[str, Any], sending: Any) -> Any:
