@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -97,3 +99,30 @@ def test_no_credentials_and_no_endpoint_are_said_plainly(env: Env) -> None:
     assert result.exit_code == 1
     assert "✗ endpoint: cannot connect to http://127.0.0.1:9" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_iam_policy_prints_only_the_policy_for_the_account_and_runs_no_check(env: Env) -> None:
+    env.reset_calls()
+    result = env.sesctl(
+        "doctor", "--iam-policy", "--from", "news@example.com", "--parameter", "/app/email/from"
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    send, read, decrypt = document["Statement"]
+    assert send["Resource"] == [
+        "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+        "arn:aws:ses:us-east-1:123456789012:identity/news@example.com",
+    ]
+    assert send["Condition"] == {"StringEquals": {"ses:FromAddress": "news@example.com"}}
+    assert read["Resource"] == ["arn:aws:ssm:us-east-1:123456789012:parameter/app/email/from"]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert "GetAccount" not in env.calls()
+
+
+def test_iam_policy_options_go_together(env: Env) -> None:
+    bare = env.sesctl("doctor", "--iam-policy")
+    assert (bare.exit_code, bare.stdout) == (1, "")
+    assert bare.stderr == "Error: --iam-policy needs --from, the address the application sends as\n"
+    stray = env.sesctl("doctor", "--from", "news@example.com", "--template", "t")
+    assert (stray.exit_code, stray.stdout) == (1, "")
+    assert stray.stderr == "Error: --from, --template only go with --iam-policy\n"
