@@ -225,7 +225,31 @@ def _metric(region: str, kind: str, record: dict[str, Any], cloudwatch: dict[str
         {"Name": d["DimensionName"], "Value": dimension_value(record, d)}
         for d in cloudwatch.get("DimensionConfigurations") or []
     ]
-    put_metric(region, TYPES[kind][3], 1.0, "Count", dimensions)
+    count_metric(region, TYPES[kind][3], dimensions)
+
+
+def count_metric(region: str, name: str, dimensions: list[dict[str, str]]) -> None:
+    """One more event in this minute's datapoint of the series (CloudWatch keeps standard
+    metrics at one-minute resolution): a large send keeps one datapoint a minute per series
+    in moto's CloudWatch and in the state file, not one per event."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
+    minute = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    key = (name, tuple(sorted((d["Name"], d["Value"]) for d in dimensions)), minute)
+    minutes: dict[Any, Any] = backend.__dict__.setdefault("sesctl_minutes", {})
+    datum = minutes.get(key)
+    if datum is not None:
+        datum.sum += 1.0
+        datum.sample_count += 1.0
+        return
+    statistics = {"Sum": 1.0, "Minimum": 1.0, "Maximum": 1.0, "SampleCount": 1.0}
+    backend.put_metric_data(
+        NAMESPACE,
+        [{"MetricName": name, "Unit": "Count", "Dimensions": dimensions,
+          "Timestamp": minute, "StatisticValues": statistics}],
+    )  # fmt: skip
+    minutes[key] = backend.metric_data[-1]
 
 
 def put_metric(

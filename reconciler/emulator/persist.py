@@ -19,7 +19,7 @@ Version 1 holds what the handlers keep, per account and region:
           "kept": {"<store>": {"<name>": {…}}}},
       "messages": [[message_id, from, to, cc, bcc, template, template_data, subject,
           delivered, attachments, accepted_at, configuration_set, tags], …],
-      "cloudwatch": [[metric, value, unit, {"<dimension>": "<value>"}, time], …]}}}}
+      "cloudwatch": [[metric, value, unit, {"<dimension>": "<value>"}, time, count?], …]}}}}
 
 `cloudwatch` holds the datapoints the emulator published in moto's CloudWatch (namespace
 AWS/SES: event destinations' metrics, reputation rates), so `sesctl --local stats` reads what
@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from moto.cloudwatch.models import cloudwatch_backends
+from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 from moto.ses.models import (
     ConfigurationSet,
     ContactList,
@@ -120,20 +120,21 @@ def _region_json(backend: Any) -> dict[str, Any] | None:
 
 
 def _datapoints_json(account: str, region: str) -> list[list[Any]]:
-    """The AWS/SES datapoints in moto's CloudWatch for this account and region."""
+    """The AWS/SES datapoints in moto's CloudWatch for this account and region: a value, or
+    a minute's sum of counts with how many (the sixth member)."""
     if account not in cloudwatch_backends or region not in cloudwatch_backends[account]:
         return []
-    return [
-        [
-            d.name,
-            d.value,
-            d.unit,
-            {x.name: x.value for x in d.dimensions},
-            d.timestamp.replace(tzinfo=UTC).timestamp(),
-        ]
-        for d in cloudwatch_backends[account][region].metric_data
-        if d.namespace == NAMESPACE and hasattr(d, "value")
-    ]
+    rows = []
+    for d in cloudwatch_backends[account][region].metric_data:
+        if d.namespace != NAMESPACE:
+            continue
+        moment = d.timestamp.replace(tzinfo=UTC).timestamp()
+        dimensions = {x.name: x.value for x in d.dimensions}
+        if isinstance(d, MetricAggregatedDatum):
+            rows.append([d.name, d.sum, d.unit, dimensions, moment, d.sample_count])
+        elif isinstance(d, MetricDatum):
+            rows.append([d.name, d.value, d.unit, dimensions, moment])
+    return rows
 
 
 def _identity_json(identity: Any) -> dict[str, Any]:
@@ -356,27 +357,33 @@ def _region(value: Any, where: Where) -> _Region:
 
 
 def _datapoints(value: Any, where: Where) -> list[dict[str, Any]]:
-    """CloudWatch datapoints, as moto's put_metric_data takes them (naive UTC times)."""
+    """CloudWatch datapoints, as moto's put_metric_data takes them (naive UTC times): a value,
+    or a sum of counts (each 1) with how many."""
     found = []
     for i, row in enumerate(_array(value, where)):
         at = (*where, str(i))
-        if type(row) is not list or len(row) != 5:
-            raise _wrong(at, "an array of 5 members", row)
-        name, number, unit, dimensions, moment = row
-        found.append(
-            {
-                "MetricName": _string(name, (*at, "0")),
-                "Value": _number(number, (*at, "1")),
-                "Unit": _optional_string(unit, (*at, "2")),
-                "Dimensions": [
-                    {"Name": k, "Value": v}
-                    for k, v in _map(dimensions, (*at, "3"), _string).items()
-                ],
-                "Timestamp": datetime.fromtimestamp(_number(moment, (*at, "4")), UTC).replace(
-                    tzinfo=None
-                ),
-            }
-        )
+        if type(row) is not list or len(row) not in (5, 6):
+            raise _wrong(at, "an array of 5 or 6 members", row)
+        name, number, unit, dimensions, moment = row[:5]
+        datum: dict[str, Any] = {
+            "MetricName": _string(name, (*at, "0")),
+            "Unit": _optional_string(unit, (*at, "2")),
+            "Dimensions": [
+                {"Name": k, "Value": v} for k, v in _map(dimensions, (*at, "3"), _string).items()
+            ],
+            "Timestamp": datetime.fromtimestamp(_number(moment, (*at, "4")), UTC).replace(
+                tzinfo=None
+            ),
+        }
+        total = _number(number, (*at, "1"))
+        if len(row) == 6:
+            count = _number(row[5], (*at, "5"))
+            datum["StatisticValues"] = {
+                "Sum": total, "Minimum": 1.0, "Maximum": 1.0, "SampleCount": count
+            }  # fmt: skip
+        else:
+            datum["Value"] = total
+        found.append(datum)
     return found
 
 

@@ -540,3 +540,47 @@ def test_a_message_carrying_a_virus_is_rejected_and_still_counts_against_the_quo
     assert records[3]["reject"] == {"reason": "Bad content"}
     assert events.ses.get_account()["SendQuota"]["SentLast24Hours"] == 2
     assert _status(events, "/_sesctl/engagement", {"message_id": rejected, "event": "open"}) == 409
+
+
+def test_events_of_a_minute_sum_into_one_datapoint_a_series_and_survive_a_restart(
+    events: Events,
+) -> None:
+    from reconciler.emulator import persist
+
+    campaign = {
+        "DimensionName": "campaign",
+        "DimensionValueSource": "MESSAGE_TAG",
+        "DefaultDimensionValue": "none",
+    }
+    events.destination(
+        "to-cloudwatch",
+        ["SEND"],
+        {"CloudWatchDestination": {"DimensionConfigurations": [campaign]}},
+    )
+    for i in range(5):
+        events.send(f"r{i}@example.net", tags={"campaign": "nov"})
+    rows = _send_rows(persist.snapshot())
+    assert sum(row[1] for row in rows) == 5
+    assert len({(row[0], row[4] // 60) for row in rows}) == len(rows)  # one a minute
+    document = json.loads(persist.dumps())
+    persist.restore(document)
+    assert sum(row[1] for row in _send_rows(persist.snapshot())) == 5
+    assert _sum_of_sends(events) == 5
+
+
+def _send_rows(document: dict[str, Any]) -> list[list[Any]]:
+    region = document["accounts"]["123456789012"]["us-east-1"]
+    return [row for row in region["cloudwatch"] if row[0] == "Send"]
+
+
+def _sum_of_sends(events: Events) -> float:
+    cloudwatch = events.world._client("cloudwatch", None)
+    now = datetime.now(UTC)
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[{"Id": "s", "MetricStat": {"Metric": {
+            "Namespace": "AWS/SES", "MetricName": "Send",
+            "Dimensions": [{"Name": "campaign", "Value": "nov"}]},
+            "Period": 86400, "Stat": "Sum"}}],
+        StartTime=now - timedelta(days=1), EndTime=now + timedelta(minutes=5),
+    )  # fmt: skip
+    return float(sum(answer["MetricDataResults"][0]["Values"]))
