@@ -102,15 +102,16 @@ def _account(account: dict[str, Any]) -> Iterator[Check]:
 
 def _reputation(client: Sesv2) -> Iterator[Check]:
     """The latest bounce and complaint rates of the last 24 hours against SES's thresholds; a
-    CloudWatch that cannot be read is a warning, not a verdict on sending."""
-    now = datetime.now(UTC)
+    CloudWatch that cannot be read is a warning, not a verdict on sending. Minutes start on
+    the minute, so the newest one holds the newest rate alone (not a blend with older ones)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     queries = [
         {
             "Id": f"r{index}",
             "MetricStat": {
                 "Metric": {"Namespace": "AWS/SES", "MetricName": metric},
-                "Period": 300,
-                "Stat": "Maximum",
+                "Period": 60,
+                "Stat": "Average",
             },
         }
         for index, (metric, _, _) in enumerate(REPUTATION.values())
