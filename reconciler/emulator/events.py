@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -182,6 +183,9 @@ def _delivery(
 
 
 _WARNED: set[tuple[str, str]] = set()
+# Datapoints are updated after the calls that caused them are answered, several at once (a
+# bulk sender has calls in flight side by side): one at a time, or counts would be lost.
+METRICS = threading.Lock()
 
 
 def _send(region: str, kind: str, record: dict[str, Any], destination: dict[str, Any]) -> None:
@@ -229,43 +233,42 @@ def _metric(region: str, kind: str, record: dict[str, Any], cloudwatch: dict[str
 
 
 def count_metric(region: str, name: str, dimensions: list[dict[str, str]]) -> None:
-    """One more event in this minute's datapoint of the series (CloudWatch keeps standard
-    metrics at one-minute resolution): a large send keeps one datapoint a minute per series
-    in moto's CloudWatch and in the state file, not one per event."""
+    """One more event in this minute's datapoint of the series: a large send keeps one
+    datapoint a minute per series in moto's CloudWatch and in the state file."""
+    with METRICS:
+        datum = _this_minute(region, name, "Count", dimensions)
+        datum.sum += 1.0
+        datum.sample_count += 1.0
+        datum.min = datum.max = 1.0
+
+
+def set_metric(region: str, name: str, value: float) -> None:
+    """A rate, as this minute's datapoint of a dimensionless series: a later value in the same
+    minute replaces the earlier one, as SES publishes one rate a period. Hold METRICS."""
+    datum = _this_minute(region, name, "None", [])
+    datum.sum = datum.min = datum.max = value
+    datum.sample_count = 1.0
+
+
+def _this_minute(region: str, name: str, unit: str, dimensions: list[dict[str, str]]) -> Any:
+    """This minute's datapoint of a series in moto's CloudWatch, made empty on first use
+    (CloudWatch keeps standard metrics at one-minute resolution); the index lives on the
+    backend, so a reset forgets it with the datapoints."""
     from moto.cloudwatch.models import cloudwatch_backends
 
     backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
     minute = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
     key = (name, tuple(sorted((d["Name"], d["Value"]) for d in dimensions)), minute)
     minutes: dict[Any, Any] = backend.__dict__.setdefault("sesctl_minutes", {})
-    datum = minutes.get(key)
-    if datum is not None:
-        datum.sum += 1.0
-        datum.sample_count += 1.0
-        return
-    statistics = {"Sum": 1.0, "Minimum": 1.0, "Maximum": 1.0, "SampleCount": 1.0}
-    backend.put_metric_data(
-        NAMESPACE,
-        [{"MetricName": name, "Unit": "Count", "Dimensions": dimensions,
-          "Timestamp": minute, "StatisticValues": statistics}],
-    )  # fmt: skip
-    minutes[key] = backend.metric_data[-1]
-
-
-def put_metric(
-    region: str, name: str, value: float, unit: str, dimensions: list[dict[str, str]]
-) -> None:
-    """A datapoint in moto's CloudWatch, stamped now (naive UTC, as moto keeps them)."""
-    from moto.cloudwatch.models import cloudwatch_backends
-
-    datum = {
-        "MetricName": name,
-        "Value": value,
-        "Unit": unit,
-        "Dimensions": dimensions,
-        "Timestamp": datetime.now(UTC).replace(tzinfo=None),
-    }
-    cloudwatch_backends[DEFAULT_ACCOUNT_ID][region].put_metric_data(NAMESPACE, [datum])
+    if key not in minutes:
+        empty = {"Sum": 0.0, "Minimum": 0.0, "Maximum": 0.0, "SampleCount": 0.0}
+        backend.put_metric_data(
+            NAMESPACE,
+            [{"MetricName": name, "Unit": unit, "Dimensions": dimensions,
+              "Timestamp": minute, "StatisticValues": empty}],
+        )  # fmt: skip
+        minutes[key] = backend.metric_data[-1]
+    return minutes[key]
 
 
 def dimension_value(record: dict[str, Any], dimension: dict[str, Any]) -> str:

@@ -28,8 +28,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
-
 from . import events
 from .state import Call, Kind, bad_request
 
@@ -76,40 +74,30 @@ def reputation(call: Call, sends: int = 0, bounces: int = 0, complaints: int = 0
 
 
 def publish_reputation(call: Call) -> None:
-    """Publish the account's rates to CloudWatch when they changed since last published."""
+    """Publish the account's rates to CloudWatch once the call is answered, when they changed."""
     counts = call.kept(REPUTATION).setdefault("account", {})
+    rates = _rates(counts)
+    if rates is not None and rates != counts.get("published"):
+        counts["published"] = rates
+        call.later.append(partial(_put_rates, call.region, counts))
+
+
+def _rates(counts: dict[str, Any]) -> dict[str, float] | None:
     total = int(counts.get("sends", 0))
     if not total:
-        return
-    rates = {
+        return None
+    return {
         "Reputation.BounceRate": int(counts.get("bounces", 0)) / total,
         "Reputation.ComplaintRate": int(counts.get("complaints", 0)) / total,
     }
-    if counts.get("published") == rates:
-        return
-    counts["published"] = rates
-    call.later.append(partial(_put_rates, call.region, rates))
 
 
-def _put_rates(region: str, rates: dict[str, float]) -> None:
-    """The rates as this minute's one datapoint each: SES publishes a rate per period, so a
-    later value in the same minute replaces the earlier one (in moto's own datapoint list)."""
-    from moto.cloudwatch.models import cloudwatch_backends
-
-    backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
-    minute = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
-    backend.metric_data = [
-        d
-        for d in backend.metric_data
-        if not (
-            d.namespace == events.NAMESPACE
-            and d.name in rates
-            and not d.dimensions
-            and d.timestamp >= minute
-        )
-    ]
-    for name, rate in rates.items():
-        events.put_metric(region, name, rate, "None", [])
+def _put_rates(region: str, counts: dict[str, Any]) -> None:
+    """The rates as the counts stand now, not as they stood when the call was answered:
+    calls answered side by side publish in any order, and the last must not be stale."""
+    with events.METRICS:
+        for name, rate in (_rates(counts) or {}).items():
+            events.set_metric(region, name, rate)
 
 
 def batch_get(call: Call) -> dict[str, Any]:

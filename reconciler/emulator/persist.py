@@ -358,7 +358,7 @@ def _region(value: Any, where: Where) -> _Region:
 
 def _datapoints(value: Any, where: Where) -> list[dict[str, Any]]:
     """CloudWatch datapoints, as moto's put_metric_data takes them (naive UTC times): a value,
-    or a sum of counts (each 1) with how many."""
+    or a minute's sum with how many values it holds (counts of 1, or a single rate)."""
     found = []
     for i, row in enumerate(_array(value, where)):
         at = (*where, str(i))
@@ -378,8 +378,9 @@ def _datapoints(value: Any, where: Where) -> list[dict[str, Any]]:
         total = _number(number, (*at, "1"))
         if len(row) == 6:
             count = _number(row[5], (*at, "5"))
+            mean = total / count if count else 0.0  # counts of 1, or one rate: exact
             datum["StatisticValues"] = {
-                "Sum": total, "Minimum": 1.0, "Maximum": 1.0, "SampleCount": count
+                "Sum": total, "Minimum": mean, "Maximum": mean, "SampleCount": count
             }  # fmt: skip
         else:
             datum["Value"] = total

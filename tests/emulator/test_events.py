@@ -584,3 +584,32 @@ def _sum_of_sends(events: Events) -> float:
         StartTime=now - timedelta(days=1), EndTime=now + timedelta(minutes=5),
     )  # fmt: skip
     return float(sum(answer["MetricDataResults"][0]["Values"]))
+
+
+def test_rates_published_out_of_order_end_with_the_latest(world: World) -> None:
+    """Calls answered side by side publish after their answers, in any order: the rates the
+    last publish writes are the counts as they stand, never an earlier call's."""
+    from reconciler.emulator import metrics
+    from reconciler.emulator.state import Call
+
+    first, second = Call("SendEmail", "us-east-1", {}), Call("SendEmail", "us-east-1", {})
+    metrics.reputation(first, sends=1, bounces=1)
+    metrics.publish_reputation(first)
+    metrics.reputation(second, sends=3)
+    metrics.publish_reputation(second)
+    for action in [*second.later, *first.later]:  # the first call's publish lands last
+        action()
+    rates = {name: _latest(world, name) for name in ("Reputation.BounceRate",)}
+    assert rates == {"Reputation.BounceRate": 0.25}
+
+
+def _latest(world: World, name: str) -> float:
+    cloudwatch = world._client("cloudwatch", None)
+    minute = datetime.now(UTC).replace(second=0, microsecond=0)
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[{"Id": "r", "MetricStat": {"Metric": {
+            "Namespace": "AWS/SES", "MetricName": name}, "Period": 60, "Stat": "Average"}}],
+        StartTime=minute - timedelta(minutes=5), EndTime=minute + timedelta(minutes=2),
+        ScanBy="TimestampDescending",
+    )  # fmt: skip
+    return float(answer["MetricDataResults"][0]["Values"][0])
