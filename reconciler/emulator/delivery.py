@@ -44,46 +44,70 @@ READER = {"ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0 (sesctl emulator)"
 DELIVERED = frozenset({"deliver", "ooto", "complaint"})
 
 
-class Sent:
-    """One accepted message's context: its identity, set, destinations and metric counter."""
+class Sending:
+    """What every message of one call shares, worked out once a call: the sender's identity,
+    the configuration set (named in the call, else the identity's default: "Default
+    configuration sets"), its enabled destinations, the suppression reasons in force, and
+    whether VDM counts."""
 
-    def __init__(self, call: Call, message: Any, subject: str | None) -> None:
-        covering = identities.covering(call, mailboxes.bare(message.sender or ""))
-        self.identity = None if covering is None else covering.email_identity
-        self.call, self.message = call, message
-        self.set_name = message.configuration_set
-        self.destinations = _enabled(call, self.set_name)
+    def __init__(self, call: Call, identity: str | None, set_name: str | None) -> None:
+        self.call, self.identity, self.set_name = call, identity, set_name
+        self.destinations = _enabled(call, set_name)
+        self.reasons = _reasons(call, set_name)
+        self.counted = metrics.Counted(call, identity, set_name)
+
+    @classmethod
+    def of(cls, call: Call) -> Sending:
+        """The context of a SendEmail or SendBulkEmail call."""
+        covering = _identity(call, call.params.get("FromEmailAddress") or "")
+        named = call.params.get("ConfigurationSetName")
+        default = None if covering is None else covering.configuration_set_name or None
+        identity = None if covering is None else str(covering.email_identity)
+        return cls(call, identity, str(named) if named else default)
+
+    @classmethod
+    def of_message(cls, call: Call, message: Any) -> Sending:
+        """The context a message was sent in, for what happens to it later (opens, clicks)."""
+        covering = _identity(call, message.sender or "")
+        identity = None if covering is None else str(covering.email_identity)
+        return cls(call, identity, message.configuration_set)
+
+
+def _identity(call: Call, sender: str) -> Any:
+    """The verified identity that lets the sender send (its address or a domain above it)."""
+    return identities.covering(call, mailboxes.bare(sender))
+
+
+class Sent:
+    """One accepted message in its call's context: its recipients and its events."""
+
+    def __init__(self, sending: Sending, message: Any, subject: str | None) -> None:
+        call = sending.call
+        self.sending, self.call, self.message = sending, call, message
         self.publish = events.Publisher(
             call,
-            lambda: events.mail_object(call, message, self.identity, subject),
-            self.destinations,
+            lambda: events.mail_object(call, message, sending.identity, subject),
+            sending.destinations,
         )
         self.recipients = [*message.to, *message.cc, *message.bcc]
-        self.counted = metrics.Counted(call, self.identity, self.set_name)
         # VDM leaves out every message addressed to more than one recipient.
         self.vdm = len(self.recipients) == 1
 
     def count(self, metric: str, recipient: str, ordinary: bool) -> None:
         if self.vdm and ordinary:
-            self.counted.add(metric, mailboxes.isp(recipient))
-
-
-def configuration_set(call: Call, sender: str) -> str | None:
-    """The set a send uses: the one it names, else its identity's default ("Default
-    configuration sets": a set named in the call overrides it)."""
-    named = call.params.get("ConfigurationSetName")
-    if named:
-        return str(named)
-    covering = identities.covering(call, mailboxes.bare(sender))
-    return None if covering is None else covering.configuration_set_name or None
+            self.sending.counted.add(metric, mailboxes.isp(recipient))
 
 
 def accepted(
-    call: Call, message: Any, subject: str | None, failure: str | None, rejected: bool = False
+    sending: Sending,
+    message: Any,
+    subject: str | None,
+    failure: str | None,
+    rejected: bool = False,
 ) -> None:
     """Everything that follows the acceptance of `message` (failure: why it did not render;
     rejected: SES's virus scan found something, so it was never sent)."""
-    sent = Sent(call, message, subject)
+    sent = Sent(sending, message, subject)
     sent.publish("SEND", {})
     ordinary = [r for r in sent.recipients if not mailboxes.simulated(r)]
     for recipient in ordinary:
@@ -95,9 +119,8 @@ def accepted(
         detail = {"errorMessage": failure, "templateName": message.template}
         sent.publish("RENDERING_FAILURE", detail)
         return
-    reasons = _reasons(call, sent.set_name)
     for recipient in sent.recipients:
-        _recipient(sent, recipient, reasons)
+        _recipient(sent, recipient, sending.reasons)
 
 
 def _recipient(sent: Sent, recipient: str, reasons: list[str]) -> None:
@@ -235,8 +258,9 @@ def engage(call: Call, request: dict[str, Any], message: Any) -> dict[str, Any]:
         raise not_found(f"Recipient {recipient} of message {message.message_id}")
     if not message.delivered or mailboxes.outcome(call, recipient) not in DELIVERED:
         raise ApiFailure(409, "Conflict", f"{recipient} never received {message.message_id}")
-    sent = Sent(call, message, message.subject)
-    if not _tracked(call, sent):
+    context = Sending.of_message(call, message)
+    sent = Sent(context, message, message.subject)
+    if not _tracked(call, context):
         return {"tracked": False}
     detail: dict[str, Any] = {**READER, "timestamp": events.now()}
     kind = action.upper()
@@ -254,14 +278,14 @@ def engage(call: Call, request: dict[str, Any], message: Any) -> dict[str, Any]:
     return {"tracked": True}
 
 
-def _tracked(call: Call, sent: Sent) -> bool:
+def _tracked(call: Call, sending: Sending) -> bool:
     """Whether SES tracked opens and clicks for this message."""
-    engaged = {t for d in sent.destinations for t in d.get("MatchingEventTypes", [])}
+    engaged = {t for d in sending.destinations for t in d.get("MatchingEventTypes", [])}
     if engaged & {"OPEN", "CLICK"}:
         return True
     vdm = call.extras.account.get("VdmAttributes") or {}
     account_on = (vdm.get("DashboardAttributes") or {}).get("EngagementMetrics") == "ENABLED"
-    options = call.extras.groups.get(sent.set_name or "", {}).get("VdmOptions") or {}
+    options = call.extras.groups.get(sending.set_name or "", {}).get("VdmOptions") or {}
     set_on = (options.get("DashboardOptions") or {}).get("EngagementMetrics")
     return set_on == "ENABLED" or (account_on and set_on != "DISABLED")
 

@@ -295,15 +295,15 @@ def send_email(call: Call) -> dict[str, Any]:
         attachments = content["Simple"].get("Attachments") or []
     elif "Raw" not in content:
         raise bad_request("Content needs Simple, Raw or Template.")
-    sender = call.params.get("FromEmailAddress")
+    sending = delivery.Sending.of(call)
     virus = _virus(content, attachments)
     message = Message(
-        _message_id(), sender, *groups, name, data, subject, failure is None and not virus,
-        tuple(a["FileName"] for a in attachments), accepted,
-        delivery.configuration_set(call, sender or ""), delivery.tags_json(call.params),
+        _message_id(), call.params.get("FromEmailAddress"), *groups, name, data, subject,
+        failure is None and not virus, tuple(a["FileName"] for a in attachments), accepted,
+        sending.set_name, delivery.tags_json(call.params),
     )  # fmt: skip
     _messages(call).append(message)
-    delivery.accepted(call, message, subject, failure, rejected=virus)
+    delivery.accepted(sending, message, subject, failure, rejected=virus)
     metrics.publish_reputation(call)
     return {"MessageId": message.message_id}
 
@@ -339,7 +339,7 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
     day = 0
     messages, results = _messages(call), []
     sender = call.params.get("FromEmailAddress")
-    configuration_set = delivery.configuration_set(call, sender or "")
+    sending = delivery.Sending.of(call)
     default_tags = delivery.tags(call.params.get("DefaultEmailTags"))
     for entry, groups in zip(entries, destinations, strict=True):
         everyone = tuple(a for group in groups for a in group)
@@ -362,10 +362,10 @@ def send_bulk_email(call: Call) -> dict[str, Any]:
         tags = {**default_tags, **delivery.tags(entry.get("ReplacementTags"))}
         message = Message(
             _message_id(), sender, *groups, name, json.dumps(data) if default else text,
-            subject, failure is None, (), accepted, configuration_set, json.dumps(tags),
+            subject, failure is None, (), accepted, sending.set_name, json.dumps(tags),
         )  # fmt: skip
         messages.append(message)
-        delivery.accepted(call, message, subject, failure)
+        delivery.accepted(sending, message, subject, failure)
         results.append({"Status": "SUCCESS", "MessageId": message.message_id})
     call.extras.day_window.add(time.time(), day)
     metrics.publish_reputation(call)
