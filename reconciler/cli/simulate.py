@@ -59,7 +59,9 @@ def open_(message_id: str, recipient: str | None) -> int:
 @global_options
 def click_(message_id: str, recipient: str | None, link: str, link_tags: tuple[str, ...]) -> int:
     """A recipient clicks a link in a message (a Click event, if SES tracked the message)."""
-    tags = dict(_pair(t) for t in link_tags)
+    from ..send import key_values
+
+    tags = key_values(link_tags, "--link-tag")
     return _engage(
         message_id, {"event": "click", "recipient": recipient, "link": link, "link_tags": tags}
     )
@@ -72,13 +74,6 @@ def _engage(message_id: str, request: dict[str, Any]) -> int:
         return 0
     echo(f"{message_id}: {request['event']}")
     return 0
-
-
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise SesctlError(f"--link-tag {text!r}: write NAME=VALUE")
-    return name, value
 
 
 def _post(control: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from .. import render, workflow
 from ..client import Sesv2
 from ..errors import SesctlError
 from ..plan import Change, Plan
+from ..resources.base import from_api
 from . import models
 
 DESTINATION_KEYS = {
@@ -213,7 +214,7 @@ class Tools:
         definition = {
             "enabled": eventDestination.enabled,
             "matching_event_types": [t.upper() for t in eventDestination.eventTypes],
-            DESTINATION_KEYS[destination.type]: _snake(destination.config),
+            DESTINATION_KEYS[destination.type]: from_api(destination.config),
         }
         done = edits.set_event_destination(
             config, configurationSetName, eventDestination.name, definition
@@ -273,19 +274,6 @@ class Tools:
 
 def _change(change: Change) -> models.ChangeSummary:
     return models.ChangeSummary(action=change.action, kind=change.kind, name=change.name)
-
-
-def _snake(value: Any) -> Any:
-    """The SES API's camelCase members (as agents write them) as the file's snake_case keys."""
-    if isinstance(value, dict):
-        return {_snake_key(k): _snake(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_snake(v) for v in value]
-    return value
-
-
-def _snake_key(key: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key).lstrip("_")
 
 
 def _ignore(_: str) -> None:
