@@ -11,7 +11,7 @@ import copy
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -301,13 +301,11 @@ class Sesv2:
 
     def pages(self, operation: str, key: str, **params: Any) -> Iterator[Any]:
         """Yield the items under `key` from every page of a NextToken-paginated operation."""
-        token: str | None = None
-        while True:
-            page = self.call(operation, **params, **({"NextToken": token} if token else {}))
-            yield from page.get(key, [])
-            token = page.get("NextToken")
-            if not token:
-                return
+        return _pages(self.call, operation, key, params)
+
+    def cloudwatch_pages(self, operation: str, key: str, **params: Any) -> Iterator[Any]:
+        """The same for a CloudWatch operation (ListMetrics, GetMetricData)."""
+        return _pages(self.call_cloudwatch, operation, key, params)
 
     @contextmanager
     def landing(self) -> Iterator[list[str]]:
@@ -387,6 +385,18 @@ class Sesv2:
         else:
             text = f"{operation} failed: {code}: {message}"
         return ApiError(text, code, _retried(exc))
+
+
+def _pages(
+    call: Callable[..., dict[str, Any]], operation: str, key: str, params: dict[str, Any]
+) -> Iterator[Any]:
+    token: str | None = None
+    while True:
+        page = call(operation, **params, **({"NextToken": token} if token else {}))
+        yield from page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return
 
 
 def _as_sent(value: Any) -> Any:

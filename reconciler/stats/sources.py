@@ -125,8 +125,8 @@ def datapoints(result: Mapping[str, Any], per: str) -> Iterator[tuple[datetime, 
 def cloudwatch_points(client: Sesv2, window: Window, tag: str) -> list[Point]:
     """The CloudWatch datapoints of every SES metric series that carries the dimension `tag`,
     summed by its value; no such series means no destination publishes it."""
-    listed = cloudwatch_pages(
-        client, "ListMetrics", "Metrics", Namespace="AWS/SES", Dimensions=[{"Name": tag}]
+    listed = client.cloudwatch_pages(
+        "ListMetrics", "Metrics", Namespace="AWS/SES", Dimensions=[{"Name": tag}]
     )
     series = tag_series(listed)
     if not series:
@@ -138,8 +138,7 @@ def cloudwatch_points(client: Sesv2, window: Window, tag: str) -> list[Point]:
     }
     points = []
     for batch in chunks(queries, CLOUDWATCH_BATCH):
-        results = cloudwatch_pages(
-            client,
+        results = client.cloudwatch_pages(
             "GetMetricData",
             "MetricDataResults",
             MetricDataQueries=list(batch),
@@ -185,19 +184,6 @@ def cloudwatch_queries(series: Sequence[Series], window: Window) -> list[dict[st
         }
         for index, (name, dims) in enumerate(series)
     ]
-
-
-def cloudwatch_pages(client: Sesv2, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    """The items under `key` from every page of a NextToken-paginated CloudWatch operation."""
-    token: str | None = None
-    while True:
-        page = client.call_cloudwatch(
-            operation, **params, **({"NextToken": token} if token else {})
-        )
-        yield from page.get(key, [])
-        token = page.get("NextToken")
-        if not token:
-            return
 
 
 def missing_destination(tag: str) -> str:
