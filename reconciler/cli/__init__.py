@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import account, bulk, emulator, mcp, plan, send, simulate, stats, validate
+from . import account, bulk, emulator, mcp, migrate, plan, send, simulate, stats, validate
 from .shell import Group, connected, echo, global_options, info, opt
 
 __all__ = ["Group", "cli", "connected", "echo", "info", "main", "opt"]
@@ -36,6 +36,7 @@ for command in (
     stats.stats,
     simulate.simulate,
     mcp.mcp,
+    migrate.migrate,
 ):
     cli.add_command(command)
 

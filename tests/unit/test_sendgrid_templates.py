@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from reconciler.errors import SesctlError
 from reconciler.handlebars import MissingVariableError, parse, render
-from reconciler.sendgrid_templates import convert
+from reconciler.migrate.templates import convert
 
 
 def run(source: str, data: dict[str, Any]) -> str:

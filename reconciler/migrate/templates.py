@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 
-from .errors import SesctlError
-from .handlebars import TemplateSyntaxError, parse
+from ..errors import SesctlError
+from ..handlebars import TemplateSyntaxError, parse
 
 Action = Literal["rewritten", "left out"]
 _Fail = Callable[[str, int], NoReturn]
