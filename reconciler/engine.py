@@ -109,7 +109,8 @@ def fetch(client: Sesv2, loaded: LoadedConfig, kinds: list[ListedKind]) -> dict[
                 if name in desired or owner == stack or owners is None:
                     wanted[kind].append(name)
             result[kind.kind] = found
-        reads = _submit_reads(pool, client, owners, wanted)
+        entries = {k.kind: k.entries(loaded) for k in kinds}
+        reads = _submit_reads(pool, client, owners, wanted, entries)
         for (kind_name, name), future in reads.items():
             state = future.result()
             found = result[kind_name]
@@ -126,13 +127,16 @@ def _submit_reads(
     client: Sesv2,
     owners: ownership.Ownership | None,
     wanted: dict[ListedKind, list[str]],
+    entries: dict[str, dict[str, Any]],
 ) -> dict[tuple[str, str], Future[dict[str, Any] | None]]:
-    """Read each wanted resource, with the tags ownership learnt; one kind after another in
-    turn, so a slow kind does not hold back the others (each goes at its own pace)."""
+    """Read each wanted resource, with the tags ownership learnt and the file's entry; one
+    kind after another in turn, so a slow kind does not hold back the others (each goes at
+    its own pace)."""
     reads: dict[tuple[str, str], Future[dict[str, Any] | None]] = {}
     for kind, name in _round_robin([[(k, n) for n in names] for k, names in wanted.items()]):
         tags = owners.tags.get((kind.arn_type, name)) if owners and kind.arn_type else None
-        reads[(kind.kind, name)] = pool.submit(kind.read, client, name, tags)
+        entry = entries[kind.kind].get(name)
+        reads[(kind.kind, name)] = pool.submit(kind.read_entry, client, name, tags, entry)
     return reads
 
 

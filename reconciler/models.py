@@ -527,19 +527,60 @@ class DedicatedIpPool(Strict):
     tags: Tags | None = None
 
 
+SubscriptionStatus = Annotated[Literal["OPT_IN", "OPT_OUT"], Upper]
+
+
 class Topic(Strict):
     display_name: Annotated[str, Field(max_length=128)]
     description: str | None = None
-    default_subscription_status: Annotated[Literal["OPT_IN", "OPT_OUT"], Upper]
+    default_subscription_status: SubscriptionStatus
+
+
+# A contact's address as SES checks it (one @, no spaces, a dot in the domain); kept as
+# written: SES documents no case folding of contact addresses.
+ContactAddress = Annotated[
+    str,
+    *name(
+        "contact address",
+        r"(?=.{1,320}$)[^@\s]{1,64}@[^@\s]+\.[^@\s]+",
+        "write an email address (ada@example.com)",
+    ),
+]
+
+
+class Contact(Strict):
+    """A contact of a contact list: only the fields the file names are managed."""
+
+    unsubscribe_all: Annotated[
+        bool | None, *NotNull("leave the key out to keep what the contact chose")
+    ] = None
+    topic_preferences: dict[TopicName, SubscriptionStatus] | None = Field(
+        default=None,
+        description="the contact's explicit preferences, all of them (null: none); "
+        "topics left out follow the topic's default",
+    )
+
+
+class Contacts(Strict):
+    """The contacts of a list the file manages, keyed by address."""
+
+    prune: bool = Field(
+        default=False,
+        description="true deletes live contacts the file does not list (they carry no tags)",
+    )
+    addresses: dict[ContactAddress, Contact | None] = Field(default_factory=dict)
 
 
 class ContactList(Strict):
-    """A contact list (SES allows one per account) and its subscription topics."""
+    """A contact list (SES allows one per account), its subscription topics and contacts."""
 
     description: Annotated[str, Field(max_length=500)] | None = None
     topics: Annotated[dict[TopicName, Topic] | None, at_most(20, "topics in one contact list")] = (
         None
     )
+    contacts: Annotated[
+        Contacts | None, *NotNull("leave the key out when the file does not manage contacts")
+    ] = None
     protect: Protect = None
     tags: Tags | None = None
 

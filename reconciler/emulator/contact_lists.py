@@ -23,7 +23,8 @@ MAX_TOPICS = 20
 ARN_TYPE = "contact-list"
 
 
-def _list(call: Call) -> Any:
+def find(call: Call) -> Any:
+    """The call's ContactListName, or NotFoundException as SES answers it."""
     name = call.params["ContactListName"]
     found = call.backend.contacts_lists.get(name)
     if found is None:
@@ -60,7 +61,7 @@ def create(call: Call) -> dict[str, Any]:
 
 
 def get(call: Call) -> dict[str, Any]:
-    found = _list(call)
+    found = find(call)
     answer = {
         "ContactListName": found.contact_list_name,
         "Topics": found.topics,
@@ -74,7 +75,7 @@ def get(call: Call) -> dict[str, Any]:
 
 
 def update(call: Call) -> dict[str, Any]:
-    found = _list(call)
+    found = find(call)
     found.topics = _topics(call)
     found.description = call.params.get("Description")
     found.updated = time.time()
@@ -82,7 +83,8 @@ def update(call: Call) -> dict[str, Any]:
 
 
 def delete(call: Call) -> dict[str, Any]:
-    found = _list(call)
+    """The list, and its contacts with it (they are kept on it: contacts.py)."""
+    found = find(call)
     del call.backend.contacts_lists[found.contact_list_name]
     call.drop_tags(ARN_TYPE, found.contact_list_name)
     return {}

@@ -12,7 +12,9 @@ Version 1 holds what the handlers keep, per account and region:
           "mail_from", "feedback_forwarding", "verified", "created", "key_usable"}},
       "configuration_sets": ["<name>", …],
       "dedicated_ip_pools": {"<name>": {"scaling_mode"}},
-      "contact_lists": {"<name>": {"description", "topics", "created", "updated"}},
+      "contact_lists": {"<name>": {"description", "topics", "created", "updated",
+          "contacts"?: {"<address>": {"TopicPreferences", "UnsubscribeAll", "AttributesData",
+              "CreatedTimestamp", "LastUpdatedTimestamp"}}}},
       "tags": {"<arn>": {"<key>": "<value>"}},
       "extras": null | {"templates": {"<name>": {"content", "created"}}, "groups",
           "destinations", "account", "ips", "suppressed", "rate_window", "day_window",
@@ -20,6 +22,9 @@ Version 1 holds what the handlers keep, per account and region:
       "messages": [[message_id, from, to, cc, bcc, template, template_data, subject,
           delivered, attachments, accepted_at, configuration_set, tags], …],
       "cloudwatch": [[metric, value, unit, {"<dimension>": "<value>"}, time, count?], …]}}}}
+
+A contact list's `contacts` are its contacts (contacts.py keeps them on the list); files
+written before contacts were kept have none, and still load.
 
 `cloudwatch` holds the datapoints the emulator published in moto's CloudWatch (namespace
 AWS/SES: event destinations' metrics, reputation rates), so `sesctl --local stats` reads what
@@ -33,8 +38,7 @@ dedicated IPs, topics) are checked to be objects or arrays, not against SES's sh
 they compute with are checked for type.
 
 Left out, because no handler reads them: moto's SES v1 state (verified addresses and domains,
-v1 templates, receipt rules, SNS topics, send counters), the contacts in contact lists (moto
-serves CreateContact and its kin; sesctl never calls them), fields moto sets on its objects
+v1 templates, receipt rules, SNS topics, send counters), fields moto sets on its objects
 that the handlers ignore (EmailIdentity.tags and verification_status, ContactList's ISO
 timestamps, ConfigurationSet's option fields), and the SES v2 backends, which only point at
 the SES ones. The emulator's own settings (hardness, faults, call counters, Settings) are
@@ -157,6 +161,7 @@ def _contact_list_json(found: Any) -> dict[str, Any]:
         "topics": found.topics,
         "created": getattr(found, "created", None),
         "updated": getattr(found, "updated", None),
+        "contacts": found.contacts,
     }
 
 
@@ -432,17 +437,45 @@ def _pool(value: Any, where: Where) -> Any:
 
 
 CONTACT_LIST = frozenset({"description", "topics", "created", "updated"})
+CONTACTS = frozenset({"contacts"})  # absent from files written before contacts were kept
 
 
 def _contact_list(value: Any, where: Where) -> Any:
-    found = _members(value, where, CONTACT_LIST)
+    found = _members(value, where, CONTACT_LIST, optional=CONTACTS)
     topics = _list_of_objects(found["topics"], (*where, "topics"))
     contact_list: Any = ContactList(where[-1], "", topics)
     contact_list.description = _optional_string(found["description"], (*where, "description"))
     for stamp in ("created", "updated"):  # absent: the handlers answer the time of the call
         if found[stamp] is not None:
             setattr(contact_list, stamp, _number(found[stamp], (*where, stamp)))
+    contact_list.contacts = _contacts(found.get("contacts", {}), (*where, "contacts"))
     return contact_list
+
+
+CONTACT = frozenset(
+    {"TopicPreferences", "UnsubscribeAll", "AttributesData", "CreatedTimestamp",
+     "LastUpdatedTimestamp"}
+)  # fmt: skip
+PREFERENCE = frozenset({"TopicName", "SubscriptionStatus"})
+
+
+def _contacts(value: Any, where: Where) -> dict[str, dict[str, Any]]:
+    """A list's contacts, taken as they are once each is checked (a list can be large)."""
+    found = _object(value, where)
+    for address, contact in found.items():
+        at = (*where, address)
+        entry = _members(contact, at, CONTACT)
+        for i, preference in enumerate(
+            _array(entry["TopicPreferences"], (*at, "TopicPreferences"))
+        ):
+            pair = _members(preference, (*at, "TopicPreferences", str(i)), PREFERENCE)
+            for member in PREFERENCE:
+                _string(pair[member], (*at, "TopicPreferences", str(i), member))
+        _boolean(entry["UnsubscribeAll"], (*at, "UnsubscribeAll"))
+        _optional_string(entry["AttributesData"], (*at, "AttributesData"))
+        _number(entry["CreatedTimestamp"], (*at, "CreatedTimestamp"))
+        _number(entry["LastUpdatedTimestamp"], (*at, "LastUpdatedTimestamp"))
+    return found
 
 
 def _tags(value: Any, where: Where) -> dict[str, str | None]:

@@ -1,16 +1,19 @@
 """Contact lists: description, subscription topics (authoritative when listed), and tags.
 
 UpdateContactList writes description and topics together, so apply sends both from the
-state it leaves. SES allows one contact list per account.
+state it leaves. SES allows one contact list per account. Its contacts are changes of their
+own (contacts.py), read only when the file's entry manages them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client import Sesv2
+from ..errors import ConfigError
 from ..models import ContactList
 from ..plan import Change
+from . import contacts
 from .base import (
     Calls,
     Context,
@@ -18,11 +21,15 @@ from .base import (
     desired_tags,
     field_changes,
     lifecycle,
+    located,
     managed,
     read_or_none,
     tags_from_api,
 )
-from .kind import ListedKind
+from .kind import Child, ListedKind
+
+if TYPE_CHECKING:
+    from ..config import LoadedConfig
 
 KIND = "contact_list"
 CALLS = Calls("CreateContactList", "UpdateContactList", "DeleteContactList", "ContactListName")
@@ -59,7 +66,25 @@ class ContactLists(ListedKind):
     arn_type = "contact-list"
     order = 70
     model = ContactList
-    comment = "contact lists and their topics"
+    comment = "contact lists, their topics and contacts"
+    children = (Child(contacts.KIND, "contacts", 75, contacts.apply),)
+
+    def check(self, loaded: LoadedConfig) -> None:
+        """A topic a contact's preferences name must be one of the list's, when the file
+        lists them (else plan checks it against the live list's)."""
+        for name, entry in (loaded.section(self.section) or {}).items():
+            if entry.contacts is None or "topics" not in entry.model_fields_set:
+                continue
+            topics = set(entry.topics or {})
+            for address, contact in entry.contacts.addresses.items():
+                for topic in (contact.topic_preferences or {}) if contact else {}:
+                    if topic not in topics:
+                        place = (self.section, name, "contacts", "addresses", address)
+                        where = located(loaded, *place, "topic_preferences", topic)
+                        raise ConfigError(
+                            f"{where}: contact list {name} has no topic {topic!r} "
+                            f"(its topics: {', '.join(sorted(topics)) or 'none'})"
+                        )
 
     def list_names(self, client: Sesv2) -> list[str]:
         items = client.pages("ListContactLists", "ContactLists")
@@ -75,6 +100,24 @@ class ContactLists(ListedKind):
             "tags": tags_from_api(answer.get("Tags")),
         }
 
+    def read_entry(
+        self, client: Sesv2, name: str, tags: dict[str, str] | None, entry: Any
+    ) -> dict[str, Any] | None:
+        """The list, and the contacts its entry manages (none are read otherwise)."""
+        state = self.read(client, name, tags)
+        if state is not None and entry is not None and entry.contacts is not None:
+            state["contacts"] = contacts.read(client, name, entry.contacts)
+        return state
+
+    def export(self, client: Sesv2) -> Any:
+        """Each list with its contacts, when it has any (never pruned by the file)."""
+        entries = super().export(client)
+        for name, entry in entries.items():
+            found = {address: _exported(state) for address, state in contacts.stream(client, name)}
+            if found:
+                entry["contacts"] = {"prune": False, "addresses": found}
+        return entries
+
     def desired(self, model: ContactList, ctx: Context) -> dict[str, Any]:
         want = {k: v for k, v in managed(model).items() if k in ("description", "topics")}
         for topic in (want.get("topics") or {}).values():
@@ -85,8 +128,15 @@ class ContactLists(ListedKind):
     def diff(
         self, name: str, model: ContactList | None, live: dict[str, Any] | None, ctx: Context
     ) -> list[Change]:
+        own = None if live is None else {k: v for k, v in live.items() if k != "contacts"}
         want = self.desired(model, ctx) if model else None
-        return lifecycle(KIND, name, want, live, ctx, authoritative(model, "tags", "topics"))
+        changes = lifecycle(KIND, name, want, own, ctx, authoritative(model, "tags", "topics"))
+        if model is None or model.contacts is None:
+            return changes
+        # validate checked the topics a file lists; the live ones are checked here
+        topics = None if "topics" in model.model_fields_set else (own or {}).get("topics", {})
+        live_contacts = (live or {}).get("contacts") or {}
+        return [*changes, *contacts.diff(name, model.contacts, live_contacts, topics)]
 
     def apply(self, client: Sesv2, change: Change) -> None:
         before, after = change.before or {}, change.after or {}
@@ -96,3 +146,13 @@ class ContactLists(ListedKind):
         own = ("description", "topics")
         moved = field_changes({k: before.get(k) for k in own}, {k: after.get(k) for k in own})
         CALLS.apply(client, change, self.arn_type, content, bool(moved))
+
+
+def _exported(state: dict[str, Any]) -> dict[str, Any]:
+    """A live contact as the file writes it: only what differs from a new contact's."""
+    entry: dict[str, Any] = {}
+    if state["unsubscribe_all"]:
+        entry["unsubscribe_all"] = True
+    if state["topic_preferences"]:
+        entry["topic_preferences"] = state["topic_preferences"]
+    return entry

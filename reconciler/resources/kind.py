@@ -15,7 +15,8 @@ them names a kind. A kind states:
   address names an identity, itself or its domain);
 - its guards: `deletion_flag` (a flag every delete of it needs), `prune_limited` (its deletes
   count against `guards.max_suppressions_pruned`);
-- how it reads, diffs and writes: `list_names`, `read` and `diff` (a `ListedKind`) or
+- how it reads, diffs and writes: `list_names`, `read` (`read_entry` when what it reads
+  depends on the file's entry) and `diff` (a `ListedKind`) or
   `read_section` and `diff_section` (a `SectionKind`), then `apply`;
 - what it checks when the file loads (`check`), offline problems validate reports
   (`problems`), and how import writes it (`comment`, `imported`, `export`).
@@ -174,6 +175,13 @@ class ListedKind(Kind):
     @abstractmethod
     def read(self, client: Sesv2, name: str, tags: dict[str, str] | None) -> dict[str, Any] | None:
         """The live state, normalised; None when it does not exist."""
+
+    def read_entry(
+        self, client: Sesv2, name: str, tags: dict[str, str] | None, entry: Any
+    ) -> dict[str, Any] | None:
+        """The live state the diff of the file's `entry` (None: not in the file) needs:
+        `read`, and what only that entry asks for (the contacts a list's entry manages)."""
+        return self.read(client, name, tags)
 
     @abstractmethod
     def diff(

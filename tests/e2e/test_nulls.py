@@ -438,6 +438,16 @@ CASES = [
             tag_keys(ses.get_contact_list(ContactListName="news")["Tags"]) == {"sesctl:stack"}
         ),
     ),
+    Case(
+        "contact_lists.*.contacts.addresses.*.topic_preferences",
+        f"contact_lists: {{news: {{topics: {{weekly: {TOPIC}}}}}, contacts: {{addresses:"
+        " {a@example.com: {topic_preferences: @@}}}}}\n",
+        "{weekly: OPT_IN}",
+        {("contact", "news/a@example.com", "topic_preferences.weekly")},
+        lambda ses: not ses.get_contact(ContactListName="news", EmailAddress="a@example.com")[
+            "TopicPreferences"
+        ],
+    ),
 ]
 # Allowed nulls that never reach SES as an unset, each tested on its own below: the region and
 # the sections (null = left out), test_data (never sent), and a template's subject, which

@@ -132,6 +132,11 @@ NULLS: dict[str, str] = {
     "contact_lists.*.topics.*.description": CONVERGES,
     "contact_lists.*.protect": CONVERGES,
     "contact_lists.*.tags": CONVERGES,
+    # Contacts: null would not say whether to manage them; SES has no "unset" of
+    # UnsubscribeAll (an update without it writes false); null preferences: none explicit.
+    "contact_lists.*.contacts": REFUSED,
+    "contact_lists.*.contacts.addresses.*.unsubscribe_all": REFUSED,
+    "contact_lists.*.contacts.addresses.*.topic_preferences": CONVERGES,
 }
 
 # Refused paths whose null another validator stops (not NotNull): the message it gives.
@@ -157,6 +162,7 @@ NAMES = {
     "dedicated_ips": "198.51.100.7",
     "contact_lists": "news",
     "topics": "weekly",
+    "addresses": "a@example.com",
 }
 # What a mapping on the way to the null needs to be valid on its own.
 REQUIRED: dict[str, dict[str, Any]] = {
