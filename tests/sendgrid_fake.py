@@ -1,19 +1,23 @@
 """A local fake of the SendGrid v3 endpoints `sesctl migrate sendgrid` reads, so its tests run
 offline. Each follows the named API reference page (rendered from twilio/sendgrid-oai, dbe0e0d):
-/v3/templates "Retrieve paged transactional templates."; /v3/templates/{template_id} "Retrieve a
-single transactional template."; /v3/asm/groups "Retrieve all suppression groups associated with
-the user."; /v3/asm/groups/{group_id}/suppressions "Retrieve all suppressions for a suppression
-group"; /v3/suppression/{bounces,blocks,spam_reports,invalid_emails} "Retrieve all bounces"
-(blocks, spam reports, invalid emails); /v3/suppression/unsubscribes "Retrieve all global
-suppressions"; /v3/verified_senders "Get All Verified Senders"; /v3/whitelabel/domains "List all
-authenticated domains"; all of them "Rate Limits", "Authentication" and "Errors" (the 401 body is
-the suppression pages' example).
+- /v3/templates: "Retrieve paged transactional templates."
+- /v3/templates/{template_id}: "Retrieve a single transactional template."
+- /v3/templates/{template_id}/versions/{version_id}: "Retrieve a specific transactional
+  template version."
+- /v3/asm/groups: "Retrieve all suppression groups associated with the user."
+- /v3/asm/groups/{group_id}/suppressions: "Retrieve all suppressions for a suppression group"
+- /v3/suppression/{bounces,blocks,spam_reports,invalid_emails}: "Retrieve all bounces" (blocks,
+  spam reports, invalid emails); /v3/suppression/unsubscribes: "Retrieve all global suppressions"
+- /v3/verified_senders: "Get All Verified Senders"; /v3/whitelabel/domains: "List all
+  authenticated domains"
+- all of them: "Rate Limits", "Authentication" and "Errors" (the 401 body is the suppression
+  pages' example).
 
 Simplified or unconfirmed:
 - List versions lack html_content/plain_content: today's reference gives list and single template
   one "Version Output Lean" with content, but its earlier schema and sendgrid/sendgrid-oai#110 put
   content on GET /templates/{id} only; the stricter fake makes a client fetch by id, which works
-  either way. test_data (documented on the version endpoint only) is served nowhere.
+  either way. test_data (documented on the version endpoint only) is served there alone.
 - _metadata.count is the total across pages; tokens are opaque; next/prev are this fake's URLs.
 - 400 bodies are {"field", "message"} (the templates page names message and error_id, no
   example); 404/405 bodies ("resource not found") come from reported live answers.
@@ -135,6 +139,10 @@ class FakeSendGrid:
             [
                 Rule("/v3/templates", endpoint=self._templates),
                 Rule("/v3/templates/<template_id>", endpoint=self._template),
+                Rule(
+                    "/v3/templates/<template_id>/versions/<version_id>",
+                    endpoint=self._version,
+                ),
                 Rule("/v3/asm/groups", endpoint=self._groups),
                 Rule("/v3/asm/groups/<int:group_id>/suppressions", endpoint=self._group_emails),
                 Rule(f"/v3/suppression/<any({kinds}):kind>", endpoint=self._suppressions),
@@ -197,7 +205,8 @@ class FakeSendGrid:
             rule, args = self._routes.bind_to_environ(request.environ).match(return_rule=True)
         except HTTPException:
             return 404, _errors(NOT_FOUND), self._rate_headers("*", count=False)[1]
-        key = rule.rule
+        # Each suppression list is an endpoint of its own in the reference: its own budget.
+        key = rule.rule.split("<")[0] + args["kind"] if "kind" in args else rule.rule
         if request.method != "GET":
             headers = self._rate_headers(key, count=False)[1]
             return 405, _errors("method not allowed"), {**headers, "Allow": "GET"}
@@ -295,6 +304,16 @@ class FakeSendGrid:
                     **_project(template, (*TEMPLATE_KEYS, "warning")),
                     "versions": [_project(v, DETAIL_VERSION_KEYS) for v in versions],
                 }
+        raise _Reject(404, NOT_FOUND)
+
+    def _version(self, request: Request, template_id: str, version_id: str) -> Any:
+        """One version whole: the only answer whose reference documents test_data."""
+        for template in self._data.get("templates", []):
+            for version in (
+                template.get("versions", []) if template.get("id") == template_id else []
+            ):
+                if version.get("id") == version_id:
+                    return _project(version, (*DETAIL_VERSION_KEYS, "test_data"))
         raise _Reject(404, NOT_FOUND)
 
     def _groups(self, request: Request) -> Any:

@@ -103,7 +103,13 @@ def sendgrid(
 
 def _from_api(reference: str, url: str) -> tuple[Account, str]:
     """The account read over the API with the key the reference holds."""
-    from ..migrate.sendgrid_api import SendGridApi, check_url
+    try:
+        from ..migrate.sendgrid_api import SendGridApi, check_url
+    except ModuleNotFoundError:
+        raise SesctlError(
+            "--api-key reads SendGrid's API with httpx2: pip install 'sesctl[sendgrid]' "
+            "(or export the data and use --from-files)"
+        ) from None
 
     if not REFERENCE.fullmatch(reference.strip()) or reference.strip().startswith("${file:"):
         raise SesctlError(

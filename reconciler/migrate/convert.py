@@ -207,15 +207,16 @@ def _test_data(raw: str | None, entry: dict[str, Any], out: Migration, changes: 
 def _identities(account: Account, out: Migration) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for domain in account.domains:
-        what = f"authenticated domain {domain.domain}"
-        if not DOMAIN.fullmatch(domain.domain):
+        name = domain.domain.rstrip(".").lower()
+        what = f"authenticated domain {name}"
+        if not DOMAIN.fullmatch(name):
             out.items.append(Item("Identities", what, "left out", "", "not a domain SES takes"))
-        elif domain.domain in found:
+        elif name in found:
             out.items.append(Item("Identities", what, "left out", "", "listed twice"))
         else:
-            found[domain.domain] = {}
+            found[name] = {}
             note = "" if domain.valid else "; SendGrid never validated its DNS records"
-            target = f"identities.{domain.domain}"
+            target = f"identities.{name}"
             out.items.append(Item("Identities", what, "converted", target, f"Easy DKIM{note}"))
     for sender in account.senders:
         what = f"verified sender {sender.email}"

@@ -137,12 +137,21 @@ class SendGridApi:
                 raise ApiError("GET /v3/templates: the answer has no result list")
             for i, lean in enumerate(items):
                 ident = source.template(lean, f"GET /v3/templates item {i + 1}").id
-                path = f"/v3/templates/{quote(ident, safe='')}"
-                yield source.template(self.get(path, "/v3/templates/{id}"), f"GET {path}")
+                yield self._template(f"/v3/templates/{quote(ident, safe='')}")
             token = _next_token(page)
             if token is None or token in seen:
                 return
             seen.add(token)
+
+    def _template(self, path: str) -> source.Template:
+        """A template read whole, its active version with its sample data."""
+        whole = self.get(path, "/v3/templates/{id}")
+        active = source.active_version_id(whole, f"GET {path}")
+        detail = None
+        if active is not None and source.template(whole, f"GET {path}").generation == "dynamic":
+            version = f"{path}/versions/{quote(active, safe='')}"
+            detail = self.get(version, "/v3/templates/{id}/versions/{id}")
+        return source.template(whole, f"GET {path}", detail)
 
     def groups(self) -> list[source.Group]:
         found = self.get("/v3/asm/groups", "/v3/asm/groups")
@@ -151,20 +160,23 @@ class SendGridApi:
         return [source.group(o, f"GET /v3/asm/groups item {i + 1}") for i, o in enumerate(found)]
 
     def _offset(self, path: str, limit: int = LIST_PAGE) -> Iterator[tuple[int, Any]]:
-        """Items of a limit/offset list, numbered from 0, until a page comes back short."""
-        offset = 0
+        """Items of a limit/offset list, numbered from 0, walked to an empty page (a page may
+        come back shorter than the limit before the end)."""
+        offset, previous = 0, None
         while offset < MAX_ITEMS:
             page = self.get(path, path, limit=limit, offset=offset)
             if not isinstance(page, list):
                 raise ApiError(f"GET {path}: expected a list")
-            yield from enumerate(page, offset)
-            if len(page) < limit:
+            if not page:
                 return
-            offset += len(page)
+            if page == previous:
+                raise ApiError(f"GET {path}: the same page came back for offset {offset}")
+            yield from enumerate(page, offset)
+            offset, previous = offset + len(page), page
         raise ApiError(f"GET {path}: more than {MAX_ITEMS} items; stopped")
 
     def _senders(self) -> Iterator[tuple[int, Any]]:
-        """Verified senders, paged by the id of the last one seen."""
+        """Verified senders, paged by the id of the last one seen, to an empty page."""
         count, last = 0, None
         while count < MAX_ITEMS:
             params: dict[str, Any] = {"limit": SENDER_PAGE}
@@ -174,12 +186,11 @@ class SendGridApi:
             items = page.get("results") if isinstance(page, dict) else None
             if not isinstance(items, list):
                 raise ApiError("GET /v3/verified_senders: the answer has no results list")
-            yield from enumerate(items, count + 1)
-            count += len(items)
             ids = [o.get("id") for o in items if isinstance(o, dict)]
-            if len(items) < SENDER_PAGE or not ids or ids[-1] == last:
+            if not items or not ids or ids[-1] == last:
                 return
-            last = ids[-1]
+            yield from enumerate(items, count + 1)
+            count, last = count + len(items), ids[-1]
         raise ApiError(f"GET /v3/verified_senders: more than {MAX_ITEMS} items; stopped")
 
     def get(self, path: str, endpoint: str, **params: Any) -> Any:

@@ -3,11 +3,12 @@
 Both sources are input sesctl did not write, so every member is checked for its type as it
 is parsed, and a wrong one is an error naming where it was (an API path and item, or a file
 and line). Shapes follow SendGrid's v3 API reference: "Retrieve a single transactional
-template" (versions with subject, html_content, plain_content, generate_plain_content,
-test_data, active 0|1), "Retrieve all suppression groups associated with the user", the
-suppression lists ("Retrieve all bounces", "…blocks", "…spam reports", "…invalid emails",
-"…global suppressions": items with email, created and, for some, reason), "Get All Verified
-Senders" and "List all authenticated domains".
+template" (versions with subject, html_content, plain_content, active 0|1), "Retrieve a
+specific transactional template version" (the same, and test_data), "Retrieve all
+suppression groups associated with the user", the suppression lists ("Retrieve all
+bounces", "…blocks", "…spam reports", "…invalid emails", "…global suppressions": items with
+email, created and, for some, reason), "Get All Verified Senders" and "List all
+authenticated domains".
 """
 
 from __future__ import annotations
@@ -96,9 +97,9 @@ class Account:
 def _member(obj: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
     if not isinstance(obj, dict):
         raise SourceError(f"{where}: expected an object, found {type(obj).__name__}")
-    value = obj.get(key, default)
+    value = obj.get(key)
     if value is None:
-        value = default
+        return default
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _types(kind)):
         raise SourceError(f"{where}: {key} must be {_name(kind)}, found {shown(repr(value))}")
     return value
@@ -114,7 +115,7 @@ def _name(kind: type | tuple[type, ...]) -> str:
 
 
 def _text(obj: Any, key: str, where: str, required: bool = False) -> str:
-    value = _member(obj, key, str, where, None if required else "")
+    value = _member(obj, key, str, where, "")
     if required and not value:
         raise SourceError(f"{where}: {key} is missing")
     return str(value)
@@ -133,13 +134,17 @@ def version(obj: Any, where: str) -> Version:
     )
 
 
-def template(obj: Any, where: str) -> Template:
-    """A template as "Retrieve a single transactional template" answers it."""
+def template(obj: Any, where: str, detail: Any = None) -> Template:
+    """A template as "Retrieve a single transactional template" answers it; `detail`, the
+    active version as "Retrieve a specific transactional template version" answers it (the
+    one that documents test_data), replaces that version when given."""
     versions = _member(obj, "versions", list, where, [])
     active = None
     for i, item in enumerate(versions):
         if _member(item, "active", (int, bool), f"{where} version {i + 1}", 0) == 1:
             active = version(item, f"{where} version {i + 1}")
+    if detail is not None and active is not None:
+        active = version(detail, f"{where} active version")
     return Template(
         id=_text(obj, "id", where, required=True),
         name=_text(obj, "name", where),
@@ -149,9 +154,20 @@ def template(obj: Any, where: str) -> Template:
     )
 
 
+def active_version_id(obj: Any, where: str) -> str | None:
+    """The id of the template's active version, if one is."""
+    for i, item in enumerate(_member(obj, "versions", list, where, [])):
+        if _member(item, "active", (int, bool), f"{where} version {i + 1}", 0) == 1:
+            return str(_text(item, "id", f"{where} version {i + 1}", required=True))
+    return None
+
+
 def group(obj: Any, where: str) -> Group:
+    ident = _member(obj, "id", int, where, None)
+    if ident is None:
+        raise SourceError(f"{where}: id is missing")
     return Group(
-        id=_member(obj, "id", int, where, None),
+        id=ident,
         name=_text(obj, "name", where, required=True),
         description=_text(obj, "description", where),
         is_default=bool(_member(obj, "is_default", bool, where, False)),
@@ -168,7 +184,7 @@ def sender(obj: Any, where: str) -> Sender:
 
 
 def domain(obj: Any, where: str) -> Domain:
-    name = _text(obj, "domain", where, required=True).strip().rstrip(".").lower()
+    name = _text(obj, "domain", where, required=True).strip()
     return Domain(name, bool(_member(obj, "valid", bool, where, False)))
 
 
