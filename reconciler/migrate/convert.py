@@ -6,7 +6,7 @@ thing read, saying what became of it and why). The mapping:
   text go to files beside the config, the sample data to test_data when it renders;
 - bounces, blocks and invalid emails: suppression entries with reason BOUNCE; spam reports:
   COMPLAINT (an address on both is kept as COMPLAINT, the stronger signal);
-- suppression groups: topics of one contact list (SES allows one a account, 20 topics in it);
+- suppression groups: topics of one contact list (SES allows one per account, with 20 topics);
   a group unsubscribe: the contact's topic preference OPT_OUT; a global unsubscribe: the
   contact's unsubscribe_all;
 - authenticated domains and verified single senders: identities (a sender whose domain is
@@ -287,6 +287,10 @@ def _contact_lists(account: Account, name: str | None, out: Migration) -> dict[s
                 what = f"unsubscribe {address} from group {group_id}"
                 out.items.append(Item("Unsubscribes", what, "left out", "", reason))
         return {}
+    why = "SES allows one contact list per account: if yours has one, run again naming it"
+    out.items.append(
+        Item("Unsubscribes", "unsubscribe groups", "converted", f"contact_lists.{name}", why)
+    )
     topics, by_group = _topics(account, name, out)
     contacts = _contacts(account, name, by_group, out)
     entry: dict[str, Any] = {"description": "Carried over from SendGrid's unsubscribe groups"}

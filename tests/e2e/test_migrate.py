@@ -263,3 +263,15 @@ def test_from_files_gives_the_same_config_as_the_api(env: Env, sendgrid: FakeSen
         return (env.tmp / name / "sesctl.yaml").read_text().split("\n", 3)[3]
 
     assert body("a") == body("b")
+
+
+def test_the_example_export_migrates_applies_and_plans_clean(env: Env) -> None:
+    """The README's sample: examples/sendgrid-export through migrate, apply and plan."""
+    export = Path(env.example("sendgrid-export/templates.json")).parent
+    result = env.sesctl("migrate", "sendgrid", "--from-files", str(export), "--out", "m")
+    assert result.exit_code == 0, result.output
+    assert "2 templates, 2 identities, 5 suppressions, 3 contacts" in result.stdout
+    config = str(env.tmp / "m" / "sesctl.yaml")
+    assert env.sesctl("apply", config, "--auto-approve").exit_code == 0
+    plan = env.sesctl("plan", config, "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes" in plan.stdout
