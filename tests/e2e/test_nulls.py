@@ -444,9 +444,11 @@ CASES = [
         " {a@example.com: {topic_preferences: @@}}}}}\n",
         "{weekly: OPT_IN}",
         {("contact", "news/a@example.com", "topic_preferences.weekly")},
-        lambda ses: not ses.get_contact(ContactListName="news", EmailAddress="a@example.com")[
-            "TopicPreferences"
-        ],
+        lambda ses: (
+            not ses.get_contact(ContactListName="news", EmailAddress="a@example.com")[
+                "TopicPreferences"
+            ]
+        ),
     ),
 ]
 # Allowed nulls that never reach SES as an unset, each tested on its own below: the region and

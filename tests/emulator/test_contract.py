@@ -294,6 +294,26 @@ def test_every_operation_answers_in_shape(clients: tuple[Any, Any]) -> None:
     assert len(SEEN) >= 59
 
 
+def test_contact_operations_answer_in_shape(clients: tuple[Any, Any]) -> None:
+    ses, _ = clients
+    topic = {"TopicName": "w", "DisplayName": "W", "DefaultSubscriptionStatus": "OPT_IN"}
+    ses.create_contact_list(ContactListName="c", Topics=[topic])
+    out = [{"TopicName": "w", "SubscriptionStatus": "OPT_OUT"}]
+    ses.create_contact(ContactListName="c", EmailAddress="a@example.com", TopicPreferences=out)
+    ses.create_contact(
+        ContactListName="c", EmailAddress="b@example.com", UnsubscribeAll=True, AttributesData="{}"
+    )
+    ses.update_contact(ContactListName="c", EmailAddress="a@example.com", UnsubscribeAll=True)
+    got = ses.get_contact(ContactListName="c", EmailAddress="b@example.com")
+    assert got["AttributesData"] == "{}" and got["TopicDefaultPreferences"][0]["TopicName"] == "w"
+    listed = ses.list_contacts(ContactListName="c", PageSize=1)
+    assert len(listed["Contacts"]) == 1 and listed["NextToken"]
+    ses.delete_contact(ContactListName="c", EmailAddress="a@example.com")
+    assert {"CreateContact", "GetContact", "UpdateContact", "DeleteContact", "ListContacts"} <= set(
+        SEEN
+    )
+
+
 @pytest.mark.parametrize(
     ("call", "expected"),
     [

@@ -183,6 +183,16 @@ def fill(wire: Wire) -> None:
         Topics=[topic, {**topic, "TopicName": "offers", "DefaultSubscriptionStatus": "OPT_OUT"}],
         Description="Everyone who reads",
     )
+    out = [{"TopicName": "offers", "SubscriptionStatus": "OPT_IN"}]
+    ses.create_contact(
+        ContactListName="readers", EmailAddress="ada@example.net", UnsubscribeAll=True
+    )
+    ses.create_contact(
+        ContactListName="readers",
+        EmailAddress="bob@example.net",
+        TopicPreferences=out,
+        AttributesData='{"plan": "pro"}',
+    )
 
     ses.create_email_template(
         TemplateName="welcome",
@@ -298,6 +308,14 @@ def read_all(wire: Wire) -> dict[str, Any]:
     for item in found["ContactLists"]:
         name = item["ContactListName"]
         answers[f"GetContactList {name}"] = raw("get_contact_list", ContactListName=name)
+        answers[f"ListContacts {name}"] = found_contacts = raw(
+            "list_contacts", ContactListName=name
+        )
+        for contact in found_contacts["Contacts"]:
+            address = contact["EmailAddress"]
+            answers[f"GetContact {address}"] = raw(
+                "get_contact", ContactListName=name, EmailAddress=address
+            )
     answers["ListEmailTemplates"] = found = raw("list_email_templates", PageSize=100)
     for item in found["TemplatesMetadata"]:
         name = item["TemplateName"]
@@ -556,6 +574,16 @@ def _replace(document: Any, path: tuple[str, ...], value: Any) -> None:
         ("/configuration_sets/0", 7, "/configuration_sets/0 should be a string, not a number"),
         ("/dedicated_ip_pools/pool-a/scaling_mode", None, "should be a string, not null"),
         ("/contact_lists/readers/topics", {}, "topics should be an array, not an object"),
+        (
+            "/contact_lists/readers/contacts/ada@example.net/UnsubscribeAll",
+            "yes",
+            "ada@example.net/UnsubscribeAll should be true or false, not a string",
+        ),
+        (
+            "/contact_lists/readers/contacts/bob@example.net/TopicPreferences/0/TopicName",
+            None,
+            "TopicPreferences/0/TopicName should be a string, not null",
+        ),
         ("/tags/arn:aws:ses:x", {"k": 1}, "/tags/arn:aws:ses:x/k should be a string or null"),
         ("/extras/templates/welcome/content/Subject", [], "should be a string, not an array"),
         ("/extras/account/SendQuota/MaxSendRate", "1", "MaxSendRate should be a number"),
@@ -604,6 +632,20 @@ def test_what_a_kind_keeps_of_its_own_comes_back_and_older_files_load(
     del extras["kept"]
     persist.restore(copy.deepcopy(document))
     assert ses_backends["123456789012"]["us-east-1"].sesctl_extras.kept == {}
+
+
+def test_contacts_come_back_and_files_without_them_load(valid: dict[str, Any], fresh: None) -> None:
+    """A list's contacts are kept on it; a file written before contacts were kept loads with
+    none."""
+    document = copy.deepcopy(valid)
+    readers = document["accounts"]["123456789012"]["us-east-1"]["contact_lists"]["readers"]
+    persist.restore(copy.deepcopy(document))
+    found = ses_backends["123456789012"]["us-east-1"].contacts_lists["readers"].contacts
+    assert sorted(found) == ["ada@example.net", "bob@example.net"]
+    assert found["bob@example.net"]["AttributesData"] == '{"plan": "pro"}'
+    del readers["contacts"]
+    persist.restore(copy.deepcopy(document))
+    assert ses_backends["123456789012"]["us-east-1"].contacts_lists["readers"].contacts == {}
 
 
 def _paths(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
