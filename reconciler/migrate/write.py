@@ -42,8 +42,14 @@ def write(migration: Migration, out: Path, origin: str, report: str) -> list[Pat
 
 
 def _config(migration: Migration, origin: str) -> str:
-    body = yaml.safe_dump(
-        migration.config, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when built: long lists
+    body = yaml.dump(
+        migration.config,
+        Dumper=dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
     )
     return HEADER.format(origin=origin, report=REPORT, config=CONFIG) + body
 
