@@ -251,12 +251,14 @@ def no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _parse(where: str, text: str) -> Any:
-    """One JSON value; what json.loads refuses (or cannot bear) as one message."""
+def parse_json(where: str, text: str, lines: bool = False) -> Any:
+    """One JSON value; what json.loads refuses (or cannot bear) as one message. `where` names
+    the line of a one-line value, or (with `lines`) a whole file whose line is then added."""
     try:
         return json.loads(text, parse_constant=no_constant)
     except json.JSONDecodeError as exc:
-        raise SesctlError(f"{where}:{exc.colno}: not JSON: {exc.msg}") from None
+        at = f"{exc.lineno}:{exc.colno}" if lines else str(exc.colno)
+        raise SesctlError(f"{where}:{at}: not JSON: {exc.msg}") from None
     except RecursionError:
         raise SesctlError(f"{where}: not JSON this program reads: nested too deeply") from None
     except ValueError as exc:  # a number of more than 4300 digits, NaN, Infinity
@@ -312,7 +314,7 @@ def _jsonl(path: Path, lines: Iterator[str]) -> Iterator[Row]:
 
 
 def _jsonl_row(where: str, line: int, text: str) -> Row:
-    item = _parse(where, text.rstrip("\r\n"))
+    item = parse_json(where, text.rstrip("\r\n"))
     if not isinstance(item, dict) or not isinstance(item.get("to"), str):
         raise SesctlError(f'{where}: each line needs {{"to": "address", "data": {{…}}}}')
     unknown = sorted(set(item) - set(JSONL_KEYS))

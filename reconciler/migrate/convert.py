@@ -15,12 +15,12 @@ thing read, saying what became of it and why). The mapping:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import SesctlError
+from ..recipients import MAX_DEPTH, depth, parse_json
 from ..resources.templates import source_problems
 from ..secrets import REFERENCE
 from .source import Account, Template
@@ -178,12 +178,15 @@ def _test_data(raw: str | None, entry: dict[str, Any], out: Migration, changes: 
         changes.append("no sample data: add test_data so validate renders it")
         return
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = parse_json("sample data", raw, lines=True)
+    except SesctlError:
         changes.append("its sample data is not JSON: test_data left out")
         return
     if not isinstance(data, dict):
         changes.append("its sample data is not a JSON object: test_data left out")
+        return
+    if depth(data) > MAX_DEPTH:
+        changes.append(f"its sample data nests deeper than {MAX_DEPTH} levels: test_data left out")
         return
     if next(_references(data), None) is not None:
         changes.append(

@@ -16,7 +16,6 @@ secret: every message that leaves this module is scrubbed of it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx2 as httpx
 
 from .. import __version__
+from ..errors import SesctlError
+from ..recipients import parse_json
 from ..secrets import SECRETS
 from . import source
 from .source import Account, SourceError
@@ -271,8 +272,8 @@ def _body(answer: Reply, path: str) -> Any:
         scope = SCOPES.get(path.split("/")[2], "read access to it")
         raise ApiError(f"the API key may not read GET {path} (403): give the key {scope}")
     try:
-        body = json.loads(answer.content)
-    except ValueError:
+        body = parse_json(f"GET {path}: SendGrid's answer ({status})", answer.content.decode())
+    except (SesctlError, UnicodeDecodeError):
         raise ApiError(f"GET {path}: SendGrid's answer ({status}) is not JSON") from None
     if status >= 300:
         raise ApiError(SECRETS.scrub(f"SendGrid answered {status} to GET {path}: {_errors(body)}"))

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import SesctlError
 from ..files import FileError, read_inside
+from ..recipients import parse_json
 from . import source
 from .source import Account, SourceError
 
@@ -95,9 +96,9 @@ def _rows(directory: Path, file: str) -> Any:
     if file.endswith(".csv"):
         return _csv(text, file)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{file}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        return parse_json(file, text, lines=True)
+    except SesctlError as exc:
+        raise SourceError(exc.message) from None
 
 
 def _csv(text: str, file: str) -> list[tuple[str, dict[str, str]]]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import SesctlError
 from ..files import shown
+from ..recipients import MAX_DEPTH, depth
 
 
 class SourceError(SesctlError):
@@ -124,6 +125,8 @@ def _text(obj: Any, key: str, where: str, required: bool = False) -> str:
 def version(obj: Any, where: str) -> Version:
     data = _member(obj, "test_data", (str, dict), where, None) if isinstance(obj, dict) else None
     if isinstance(data, dict):  # an export may hold the sample data as an object
+        if depth(data) > MAX_DEPTH:
+            raise SourceError(f"{where}: test_data nests deeper than {MAX_DEPTH} levels")
         data = json.dumps(data)
     return Version(
         name=_text(obj, "name", where),

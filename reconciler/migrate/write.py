@@ -25,19 +25,27 @@ HEADER = """\
 
 def write(migration: Migration, out: Path, origin: str, report: str) -> list[Path]:
     """Create `out` with the config, the template files and the report; the paths written."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SesctlError(f"--out {out}: it exists and is not an empty directory; name a new one")
-    files = {CONFIG: _config(migration, origin), REPORT: report, **migration.files}
-    written = []
-    for relative, text in files.items():
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
+    try:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise SesctlError(
+                f"--out {out}: it exists and is not an empty directory; name a new one"
+            )
+        files = {CONFIG: _config(migration, origin), REPORT: report, **migration.files}
+        written = []
+        for relative, text in files.items():
+            path = out / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "x", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-        except FileExistsError:
-            raise SesctlError(f"{path}: appeared while migrate was writing; not replaced") from None
-        written.append(path)
+            written.append(path)
+    except FileExistsError as exc:
+        raise SesctlError(
+            f"{exc.filename}: appeared while migrate was writing; not replaced"
+        ) from None
+    except OSError as exc:
+        raise SesctlError(
+            f"--out {out}: cannot write {exc.filename or out}: {exc.strerror}"
+        ) from None
     return written
 
 

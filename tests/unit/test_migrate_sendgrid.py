@@ -360,3 +360,25 @@ def test_any_export_file_reads_or_fails_plainly(
         sendgrid_files.read(directory)
     except SesctlError as exc:
         assert "Traceback" not in exc.message
+
+
+def test_json_nested_past_what_python_reads_is_a_plain_error(tmp_path: Path) -> None:
+    (tmp_path / "bounces.json").write_text("[" * 100_000)
+    with pytest.raises(SesctlError, match=r"bounces\.json: not JSON this program reads"):
+        sendgrid_files.read(tmp_path)
+
+
+def test_deep_sample_data_is_left_out_and_said() -> None:
+    deep = "{}"
+    for _ in range(40):
+        deep = '{"a": ' + deep + "}"
+    migration = convert.migrate(Account(templates=[dynamic(test_data=deep)]), "s", None)
+    assert "test_data" not in migration.config["templates"]["Welcome"]
+    assert any("deeper than 32" in i.reason for i in migration.items)
+
+
+def test_an_out_that_cannot_be_written_is_a_plain_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    migration = convert.migrate(Account(bounces=[Entry("a@example.com")]), "s", None)
+    with pytest.raises(SesctlError, match="cannot write"):
+        write.write(migration, tmp_path / "file" / "out", "x", "report")
