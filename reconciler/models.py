@@ -86,6 +86,7 @@ def at_most(limit: int, what: str) -> Any:
     return AfterValidator(check)
 
 
+STACK = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"  # a stack name, as a tag value takes it
 SIMPLE = r"[A-Za-z0-9_-]{1,64}"
 SIMPLE_RULE = "use 1 to 64 letters, digits, '_' or '-'"
 SetName = Annotated[str, *name("configuration set name", SIMPLE, SIMPLE_RULE)]
@@ -687,7 +688,7 @@ class Config(Strict):
     )
 
     version: Literal[1]
-    stack: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    stack: Annotated[str, Field(pattern=f"^{STACK}$")]
     region: str | None = None
     tags: Tags = Field(default_factory=dict, description="added to every taggable resource")
     account: Account | None = None

@@ -46,21 +46,23 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ADDR_SPEC = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 
 
+def is_addr_spec(text: str) -> bool:
+    """Whether `text` is a bare address (no display name) RFC 5321 allows: 64 characters
+    before the @ at most, 254 in all."""
+    return ADDR_SPEC.match(text) is not None and len(text) <= 254 and text.index("@") <= 64
+
+
 def check_address(text: str, role: str) -> str:
     """The address as given, when its addr-spec is valid; else a SesctlError naming it."""
-    bare = ADDR_SPEC.match(text)
-    if bare is not None and len(text) <= 254 and text.index("@") <= 64:
+    if is_addr_spec(text):
         return text  # the common case, without parsing display names
     try:
         name, address = parseaddr(text) if len(text) <= MAX_ADDRESS else ("", "")
     except RecursionError:  # deeply nested (comments)
         name, address = "", ""
-    local = address.rpartition("@")[0]
     valid = (
         bool(address)
-        and ADDR_SPEC.match(address) is not None
-        and len(local) <= 64
-        and len(address) <= 254
+        and is_addr_spec(address)
         and (name or address == text.strip() or f"<{address}>" in text)
     )
     if not valid:

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from ..migrate.convert import Migration
     from ..migrate.source import Account
 
-STACK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
 
 @click.group()
 def migrate() -> None:
@@ -78,13 +76,14 @@ def sendgrid(
     groups and unsubscribes (a contact list), authenticated domains and verified senders
     (identities). Nothing is sent to SES: review the files, then validate, plan and apply."""
     from ..migrate import convert, report, sendgrid_files, write
+    from ..models import SIMPLE, SIMPLE_RULE, STACK
 
     if (api_key is None) == (from_files is None):
         raise SesctlError("give --api-key or --from-files (one of them)")
-    if not STACK.fullmatch(stack):
+    if not re.fullmatch(STACK, stack):
         raise SesctlError(f"--stack {shown(stack)}: use letters, digits, '.', '_' or '-'")
-    if not no_contact_list and not convert.NAME.fullmatch(contact_list):
-        raise SesctlError(f"--contact-list {shown(contact_list)}: {convert.NAME_RULE}")
+    if not no_contact_list and not re.fullmatch(SIMPLE, contact_list):
+        raise SesctlError(f"--contact-list {shown(contact_list)}: {SIMPLE_RULE}")
     if from_files is not None:
         account = sendgrid_files.read(from_files, info)
         origin = f"the files in {shown(str(from_files))}"

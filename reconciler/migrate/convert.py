@@ -19,24 +19,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import TypeAdapter, ValidationError
+
 from ..errors import SesctlError
+from ..models import IdentityName
 from ..recipients import MAX_DEPTH, depth, parse_json
 from ..resources.templates import source_problems
 from ..secrets import REFERENCE
+from ..send import is_addr_spec
 from .source import Account, Template
 from .templates import convert
 
 Outcome = Literal["converted", "changed", "left out"]
-NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-NAME_RULE = "use 1 to 64 letters, digits, '_' or '-'"
-# An address SES can hold: a local part and a dotted domain, no spaces (RFC 5321 lengths).
-ADDRESS = re.compile(
-    r"(?=.{3,320}$)[^@\s\"<>,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z0-9-]{2,63}"
-)
-DOMAIN = re.compile(
-    r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}"
-)
 MAX_TOPICS = 20
+_IDENTITY: TypeAdapter[str] = TypeAdapter(IdentityName)
 PARTS = (("subject", "Subject", ""), ("html", "HTML", ".html"), ("text", "text", ".txt"))
 
 
@@ -90,6 +86,15 @@ def _references(data: Any, path: str = "") -> Any:
             yield from _references(value, f"{path}[{i}]")
     elif isinstance(data, str) and REFERENCE.search(data):
         yield path
+
+
+def _is_identity(name: str) -> bool:
+    """Whether the config takes `name` as an identity (the model's own rule)."""
+    try:
+        _IDENTITY.validate_python(name)
+    except ValidationError:
+        return False
+    return True
 
 
 def slug(text: str, taken: set[str], fallback: str) -> str:
@@ -212,7 +217,7 @@ def _identities(account: Account, out: Migration) -> dict[str, Any]:
     for domain in account.domains:
         name = domain.domain.rstrip(".").lower()
         what = f"authenticated domain {name}"
-        if not DOMAIN.fullmatch(name):
+        if "@" in name or not _is_identity(name):
             out.items.append(Item("Identities", what, "left out", "", "not a domain SES takes"))
         elif name in found:
             out.items.append(Item("Identities", what, "left out", "", "listed twice"))
@@ -226,7 +231,7 @@ def _identities(account: Account, out: Migration) -> dict[str, Any]:
         own = sender.email.rpartition("@")[2].lower()
         if not sender.verified:
             out.items.append(Item("Identities", what, "left out", "", "never verified"))
-        elif not ADDRESS.fullmatch(sender.email):
+        elif not (is_addr_spec(sender.email) and _is_identity(sender.email)):
             out.items.append(Item("Identities", what, "left out", "", "not an address SES takes"))
         elif own in found:
             reason = f"its domain {own} is an identity, which verifies every address in it"
@@ -251,7 +256,7 @@ def _suppressions(account: Account, out: Migration) -> dict[str, str]:
     for label, entries, reason in sources:
         for entry in entries:
             what = f"{label} {entry.email}"
-            if not ADDRESS.fullmatch(entry.email):
+            if not is_addr_spec(entry.email):
                 why = "not an address SES takes"
                 out.items.append(Item("Suppressions", what, "left out", "", why))
                 continue
@@ -341,7 +346,7 @@ def _contacts(
     contacts: dict[str, dict[str, Any]] = {}
 
     def contact(address: str, what: str) -> dict[str, Any] | None:
-        if not ADDRESS.fullmatch(address):
+        if not is_addr_spec(address):
             out.items.append(Item("Unsubscribes", what, "left out", "", "not an address SES takes"))
             return None
         return contacts.setdefault(address, {})
