@@ -141,27 +141,32 @@ def template(obj: Any, where: str, detail: Any = None) -> Template:
     """A template as "Retrieve a single transactional template" answers it; `detail`, the
     active version as "Retrieve a specific transactional template version" answers it (the
     one that documents test_data), replaces that version when given."""
-    versions = _member(obj, "versions", list, where, [])
+    found = _active(obj, where)
     active = None
-    for i, item in enumerate(versions):
-        if _member(item, "active", (int, bool), f"{where} version {i + 1}", 0) == 1:
-            active = version(item, f"{where} version {i + 1}")
-    if detail is not None and active is not None:
-        active = version(detail, f"{where} active version")
+    if found is not None:
+        item, at = found
+        active = version(item if detail is None else detail, at)
     return Template(
         id=_text(obj, "id", where, required=True),
         name=_text(obj, "name", where),
         generation=_text(obj, "generation", where) or "legacy",
         active=active,
-        versions=len(versions),
+        versions=len(_member(obj, "versions", list, where, [])),
     )
 
 
 def active_version_id(obj: Any, where: str) -> str | None:
     """The id of the template's active version, if one is."""
+    found = _active(obj, where)
+    return None if found is None else _text(found[0], "id", found[1], required=True)
+
+
+def _active(obj: Any, where: str) -> tuple[Any, str] | None:
+    """The template's active version (SendGrid keeps one) and where it sits."""
     for i, item in enumerate(_member(obj, "versions", list, where, [])):
-        if _member(item, "active", (int, bool), f"{where} version {i + 1}", 0) == 1:
-            return str(_text(item, "id", f"{where} version {i + 1}", required=True))
+        at = f"{where} version {i + 1}"
+        if _member(item, "active", (int, bool), at, 0) == 1:
+            return item, at
     return None
 
 
