@@ -90,7 +90,7 @@ def _which(directory: Path, name: str) -> str | None:
 def _rows(directory: Path, file: str) -> Any:
     """A JSON file's value, or a CSV file's rows as (line, {column: value})."""
     try:
-        text = read_inside(directory, file, MAX_FILE)
+        text = read_inside(directory, file, MAX_FILE).removeprefix("\ufeff")  # Excel's BOM
     except FileError as exc:
         raise SourceError(f"{directory / file}: {exc.message}") from None
     if file.endswith(".csv"):

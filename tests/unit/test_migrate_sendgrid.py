@@ -382,3 +382,8 @@ def test_an_out_that_cannot_be_written_is_a_plain_error(tmp_path: Path) -> None:
     migration = convert.migrate(Account(bounces=[Entry("a@example.com")]), "s", None)
     with pytest.raises(SesctlError, match="cannot write"):
         write.write(migration, tmp_path / "file" / "out", "x", "report")
+
+
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    (tmp_path / "bounces.csv").write_bytes(b"\xef\xbb\xbfemail,reason\r\na@example.com,550\r\n")
+    assert sendgrid_files.read(tmp_path).bounces == [Entry("a@example.com", "550")]
